@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "anxin.core"
+    label = "core"
+    verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from anxin.core import checks, permissions, signals  # noqa: F401
+
+        permissions.register_core_actions()

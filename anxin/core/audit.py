@@ -1,0 +1,233 @@
+"""The audit trail: recording, sealing into an SM3 hash chain, and verifying it.
+
+Every service records an :class:`AuditEvent` inside its own transaction (``audit_record``).
+The chain is sealed after commit (``audit_seal``): events are taken in id order under a lock
+on the single :class:`AuditChainHead` row, numbered ``chain_seq`` 1, 2, 3 … and each hash is
+SM3 over the canonical JSON of the event together with the previous hash. Sealing after commit
+keeps writers from queueing on one lock for the whole of their transactions; a periodic job
+seals anything an interrupted process left behind (config/schedule.py).
+
+``audit_verify`` walks the chain and reports the first record that was altered, deleted or
+reordered.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from anxin.core.context import current
+from anxin.core.crypto import sm3_hex
+from anxin.core.models import AuditChainHead, AuditEvent
+
+log = logging.getLogger(__name__)
+
+SEAL_BATCH = 1000
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_jsonable(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    public: bool = False,
+) -> AuditEvent:
+    """Record one audit event in the caller's transaction and seal it after commit.
+
+    ``public=True`` marks a submission from the public: no address is kept for it. Everything
+    else (staff actions, sign-in attempts) keeps the client address taken by the middleware.
+    """
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)[:200]
+    ctx = current()
+    staff = actor is not None and getattr(actor, "is_authenticated", False)
+    event = AuditEvent(
+        created_at=timezone.now(),
+        actor=actor if staff else None,
+        actor_label=(actor.get_username() if staff else ("public" if public else ctx.via)),
+        actor_ip=None if public else ctx.ip,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr[:200],
+        before=_jsonable(before or {}),
+        after=_jsonable(after or {}),
+    )
+    event.save(force_insert=True)
+    transaction.on_commit(_seal_after_commit)
+    return event
+
+
+def _seal_after_commit() -> None:
+    try:
+        audit_seal()
+    except Exception:  # the periodic job seals what is left
+        log.exception("audit sealing after commit failed; the periodic job will retry")
+
+
+def canonical(event: AuditEvent | dict[str, Any], seq: int, prev_hash: str) -> str:
+    if isinstance(event, AuditEvent):
+        row = {f: getattr(event, f) for f in HASHED_FIELDS}
+    else:
+        row = {f: event[f] for f in HASHED_FIELDS}
+    created = row["created_at"]
+    payload = {
+        "seq": seq,
+        "prev": prev_hash,
+        "id": row["id"],
+        "at": created.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor": row["actor_id"],
+        "actor_label": row["actor_label"],
+        "ip": row["actor_ip"],
+        "action": row["action"],
+        "object_type": row["object_type"],
+        "object_id": row["object_id"],
+        "object_repr": row["object_repr"],
+        "before": row["before"],
+        "after": row["after"],
+    }
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+HASHED_FIELDS = (
+    "id",
+    "created_at",
+    "actor_id",
+    "actor_label",
+    "actor_ip",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "before",
+    "after",
+)
+
+
+def chain_hash(event: AuditEvent | dict[str, Any], seq: int, prev_hash: str) -> str:
+    return sm3_hex(canonical(event, seq, prev_hash))
+
+
+def audit_seal(batch: int = SEAL_BATCH) -> int:
+    """Seal unsealed events in id order; returns how many were sealed. Safe to run concurrently."""
+    total = 0
+    while True:
+        with transaction.atomic():
+            # The UPDATE takes the head's row lock (PostgreSQL) or the write lock (SQLite)
+            # before anything is read, so two sealers never extend the chain from one head.
+            AuditChainHead.objects.filter(pk=1).update(updated_at=timezone.now())
+            head = AuditChainHead.objects.get(pk=1)
+            events = list(AuditEvent.objects.filter(hash="").order_by("id")[:batch])
+            if not events:
+                return total
+            seq, prev = head.last_seq, head.last_hash
+            for event in events:
+                seq += 1
+                event.chain_seq = seq
+                event.prev_hash = prev
+                event.hash = chain_hash(event, seq, prev)
+                prev = event.hash
+            AuditEvent.objects.bulk_update(events, ["chain_seq", "prev_hash", "hash"])
+            AuditChainHead.objects.filter(pk=1).update(last_seq=seq, last_hash=prev)
+            total += len(events)
+        if len(events) < batch:
+            return total
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    checked: int
+    unsealed: int
+    head_seq: int
+    head_hash: str
+    problem: str = ""
+    bad_event_id: int | None = None
+    bad_seq: int | None = None
+
+
+def _sealed_rows() -> Iterator[dict[str, Any]]:
+    fields = (*HASHED_FIELDS, "chain_seq", "prev_hash", "hash")
+    yield from (
+        AuditEvent.objects.filter(chain_seq__isnull=False)
+        .order_by("chain_seq")
+        .values(*fields)
+        .iterator(chunk_size=2000)
+    )
+
+
+def audit_verify() -> VerifyResult:
+    """Walk the sealed chain; stop at the first record that does not fit."""
+    head = AuditChainHead.objects.get(pk=1)
+    unsealed = AuditEvent.objects.filter(hash="").count()
+    expected_seq, prev = 0, ""
+    checked = 0
+    problem = ""
+    bad: dict[str, Any] | None = None
+    for row in _sealed_rows():
+        expected_seq += 1
+        seq = row["chain_seq"]
+        if seq != expected_seq:
+            problem = f"missing record(s): expected sequence {expected_seq}, found {seq}"
+        elif row["prev_hash"] != prev:
+            problem = "previous-hash link broken (a record was removed or reordered)"
+        elif chain_hash(row, seq, prev) != row["hash"]:
+            problem = "content does not match its hash (the record was altered or moved)"
+        if problem:
+            bad = row
+            break
+        prev = row["hash"]
+        checked += 1
+    if bad is not None:
+        return VerifyResult(
+            False,
+            checked,
+            unsealed,
+            head.last_seq,
+            head.last_hash,
+            problem,
+            bad["id"],
+            bad["chain_seq"],
+        )
+    if expected_seq != head.last_seq or prev != head.last_hash:
+        return VerifyResult(
+            False,
+            checked,
+            unsealed,
+            head.last_seq,
+            head.last_hash,
+            f"the chain ends at sequence {expected_seq} but the head records {head.last_seq}"
+            " (records at the end were deleted)",
+            None,
+            expected_seq + 1,
+        )
+    return VerifyResult(True, checked, unsealed, head.last_seq, head.last_hash)

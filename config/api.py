@@ -1,0 +1,104 @@
+"""The REST API, version 1: one NinjaAPI, one error shape, two ways to authenticate.
+
+Conventions for every endpoint (docs/api.md):
+- errors are ``{"message", "code", "extra"}`` with a Chinese ``message`` by default and field
+  errors in ``extra.fields``;
+- lists are ``{"items", "count", "next"}`` with keyset cursors (``anxin.core.pagination``);
+- mutable resources carry ``version``; an update with a stale version is 409;
+- ``id`` is opaque, ``number`` is the human reference.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from anxin.core.api import router as core_router
+from anxin.core.apiauth import AccountPolicyError, ApiKeyAuth, SessionAuth
+from anxin.core.errors import ServiceError
+
+api = NinjaAPI(
+    title="Anxin API",
+    version="1",
+    description="安信 REST API v1. See docs/api.md for conventions.",
+    urls_namespace="api-v1",
+    auth=[ApiKeyAuth(), SessionAuth()],
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def error_response(
+    request: HttpRequest, status: int, code: str, message: Any, extra: dict | None = None
+) -> HttpResponse:
+    return api.create_response(
+        request, {"message": str(message), "code": code, "extra": extra or {}}, status=status
+    )
+
+
+def _field_name(loc: list[Any] | tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "form")]
+    return ".".join(parts) or "__all__"
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    fields: dict[str, list[str]] = {}
+    for err in exc.errors:
+        fields.setdefault(_field_name(err.get("loc", ())), []).append(str(err.get("msg", "")))
+    return error_response(
+        request, 400, "invalid", _("Some fields are missing or invalid."), {"fields": fields}
+    )
+
+
+@api.exception_handler(DjangoValidationError)
+def _django_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        fields = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+        first = next(iter(fields.values()))[0] if fields else _("Invalid input.")
+        return error_response(request, 400, "invalid", first, {"fields": fields})
+    return error_response(request, 400, "invalid", "；".join(str(m) for m in exc.messages))
+
+
+@api.exception_handler(ServiceError)
+def _service(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    return error_response(request, exc.status, exc.code, exc.message, exc.extra)
+
+
+@api.exception_handler(AccountPolicyError)
+def _policy(request: HttpRequest, exc: AccountPolicyError) -> HttpResponse:
+    return error_response(request, 403, exc.code, exc.message)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(
+        request, 401, "unauthorized", _("Sign in or send a valid API key (Authorization: Bearer).")
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return error_response(
+        request, 403, "forbidden", _("You do not have permission to perform this action.")
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error_response(request, exc.status_code, "error", exc.message)
+
+
+api.add_router("/", core_router)

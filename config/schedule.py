@@ -1,0 +1,18 @@
+"""Every periodic job of Anxin, in one place. The Huey consumer (``manage.py run_huey``) runs them.
+
+Each job only calls a service or a sweep with ids; its logic lives in the owning app.
+"""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, lock_task
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("audit-seal")
+def audit_seal_job() -> int:
+    """Seal audit records that were not sealed right after their commit."""
+    from anxin.core.audit import audit_seal
+
+    return audit_seal()

@@ -1,0 +1,295 @@
+"""Anxin settings. Every value comes from the environment (see docs/configuration.md).
+
+``ANXIN_ENV`` selects the profile: ``development`` (default; ``make run``), ``production``
+(TLS, secure cookies, secrets required) or ``test`` (set by the test suite).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from config.env import EnvError, env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("ANXIN_VAR_DIR", str(BASE_DIR / "var")))
+
+TESTING = env_bool("ANXIN_TESTING", False)
+ANXIN_ENV = env_str("ANXIN_ENV", "test" if TESTING else "development")
+if ANXIN_ENV not in {"development", "production", "test"}:
+    raise EnvError(f"ANXIN_ENV={ANXIN_ENV!r} must be development, production or test")
+PRODUCTION = ANXIN_ENV == "production"
+
+DEBUG = env_bool("DEBUG", False)
+ANXIN_DEMO = env_bool("ANXIN_DEMO", False)
+ANXIN_DEMO_PASSWORD = env_str("ANXIN_DEMO_PASSWORD", "anxin-demo-2026")
+
+
+def _local_secret(name: str, nbytes: int) -> str:
+    """A secret for development and tests, generated once and kept under var/."""
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            f"{name} must be set in production (or {name}_FILE); see docs/configuration.md"
+        )
+    import secrets
+
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    path = VAR_DIR / f".{name.lower()}"
+    if not path.exists():
+        path.write_text(secrets.token_hex(nbytes), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+SECRET_KEY = env_str("SECRET_KEY") or (
+    "test-secret-key-not-for-production" if TESTING else _local_secret("SECRET_KEY", 32)
+)
+
+# SM4 key(s) for personal data: 32 hex digits (128 bits). Never stored in the database.
+ANXIN_DATA_KEY = env_str("ANXIN_DATA_KEY") or (
+    "0123456789abcdeffedcba9876543210" if TESTING else _local_secret("ANXIN_DATA_KEY", 16)
+)
+ANXIN_DATA_KEYS_PREVIOUS = [k for k in env_str("ANXIN_DATA_KEYS_PREVIOUS").split(",") if k.strip()]
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+ANXIN_BASE_URL = env_str("ANXIN_BASE_URL", "")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "huey.contrib.djhuey",
+    "ninja",
+    "anxin.core",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "anxin.core.middleware.AccountPolicyMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "anxin.core.context_processors.anxin",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    _db["CONN_HEALTH_CHECKS"] = True
+else:
+    _db = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(VAR_DIR / "anxin.sqlite3"),
+    }
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db["OPTIONS"] = {
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+        ),
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    if not TESTING:
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+elif not _db["ENGINE"].startswith("django.db.backends.postgresql"):
+    raise EnvError("DATABASE_URL must point at PostgreSQL (postgres://...) or be unset for SQLite")
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Background work (Huey) ----------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": "anxin",
+        "url": REDIS_URL,
+        "immediate": TESTING,
+    }
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "anxin",
+        "filename": str(VAR_DIR / "huey.sqlite3"),
+        "immediate": TESTING,
+    }
+
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# --- Authentication (等保 2.0 level 3, application layer) -----------------------------------
+AUTH_USER_MODEL = "core.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if TESTING:
+    # Fast hashing in tests; tests of hashing itself override this setting.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "anxin.core.validators.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("ANXIN_PASSWORD_MIN_LENGTH", 10, minimum=8)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "anxin.core.validators.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+AXES_FAILURE_LIMIT = env_int("ANXIN_LOCKOUT_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ANXIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "anxin.core.views.auth.lockout_response"
+AXES_VERBOSE = False
+
+SESSION_IDLE_MINUTES = env_int("ANXIN_SESSION_IDLE_MINUTES", 30, minimum=1)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True  # sliding expiry: the idle timeout
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = False
+
+# The three administrator roles must use a second factor (TOTP) unless in demo mode.
+ANXIN_REQUIRE_ADMIN_OTP = env_bool("ANXIN_REQUIRE_ADMIN_OTP", True)
+OTP_TOTP_ISSUER = env_str("ANXIN_OTP_ISSUER", "安信 Anxin")
+
+# --- Security headers -----------------------------------------------------------------------
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("ANXIN_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("ANXIN_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("ANXIN_HSTS_PRELOAD", False)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    if env_bool("ANXIN_BEHIND_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+        USE_X_FORWARDED_HOST = True
+ANXIN_TRUSTED_PROXIES = env_int("ANXIN_TRUSTED_PROXY_COUNT", 0, minimum=0)
+
+# --- Internationalisation -------------------------------------------------------------------
+LANGUAGE_CODE = env_str("LANGUAGE_CODE", "zh-hans")
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "anxin" / "locale"]
+TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files ---------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+# Outside production, WhiteNoise serves straight from the source folders (no collectstatic).
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_ROOT = VAR_DIR / "media"
+
+# --- Mail -----------------------------------------------------------------------------------
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "anxin@localhost")
+
+# --- Logging --------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}
+
+SITE_TITLE = _("Anxin")
+
+os.environ.setdefault("JIEBA_CACHE", str(VAR_DIR / "jieba.cache"))
+
+ANXIN_VERSION = "0.1.0"
+
+# axes.W006 asks to lock by IP address as well. 等保 asks to lock the *account*; municipal offices
+# sit behind shared NAT addresses, where an IP lock would shut out a whole office.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+if PRODUCTION and not SECURE_HSTS_PRELOAD:
+    # security.W021: joining the browsers' HSTS preload list binds every subdomain of the site
+    # to HTTPS for good; that is the city's decision (ANXIN_HSTS_PRELOAD=1), not a default.
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
