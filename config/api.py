@@ -23,6 +23,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from anxin.core.api import router as core_router
 from anxin.core.apiauth import AccountPolicyError, ApiKeyAuth, SessionAuth
 from anxin.core.errors import ServiceError
+from anxin.petitions.api import router as petitions_router
 
 api = NinjaAPI(
     title="Anxin API",
@@ -102,3 +103,4 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 api.add_router("/", core_router)
+api.add_router("/", petitions_router)

@@ -16,3 +16,15 @@ def audit_seal_job() -> int:
     from anxin.core.audit import audit_seal
 
     return audit_seal()
+
+
+@db_periodic_task(crontab(hour="1", minute="10"))
+@lock_task("petitions-close-due")
+def petitions_close_due_job() -> int:
+    """Close petitions whose request window lapsed, rated satisfied, or declined (daily)."""
+    from anxin.petitions.services import petitions_close_due
+
+    total = 0
+    while closed := petitions_close_due():
+        total += closed
+    return total

@@ -73,6 +73,9 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "ninja",
     "anxin.core",
+    "anxin.supervision",
+    "anxin.petitions",
+    "anxin.portal",
 ]
 
 MIDDLEWARE = [
@@ -285,6 +288,12 @@ SITE_TITLE = _("Anxin")
 os.environ.setdefault("JIEBA_CACHE", str(VAR_DIR / "jieba.cache"))
 
 ANXIN_VERSION = "0.1.0"
+
+# Petitions: where portal submissions are registered (a unit code; default the root unit) and
+# the tracking limits of suggestions and accusations (信访工作条例 Art. 29, 30; configurable).
+ANXIN_PORTAL_UNIT = env_str("ANXIN_PORTAL_UNIT", "")
+ANXIN_SUGGESTION_DAYS = env_int("ANXIN_SUGGESTION_DAYS", 60, minimum=1)
+ANXIN_ACCUSATION_DAYS = env_int("ANXIN_ACCUSATION_DAYS", 60, minimum=1)
 
 # axes.W006 asks to lock by IP address as well. 等保 asks to lock the *account*; municipal offices
 # sit behind shared NAT addresses, where an IP lock would shut out a whole office.

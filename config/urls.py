@@ -29,4 +29,6 @@ urlpatterns = [
     path("audit/", pages.audit_list, name="audit_list"),
     path("audit/export.csv", pages.audit_export, name="audit_export"),
     path("audit/verify/", pages.audit_verify_view, name="audit_verify"),
+    path("petitions/", include("anxin.petitions.urls")),
+    path("portal/", include("anxin.portal.urls")),
 ]

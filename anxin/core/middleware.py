@@ -15,7 +15,7 @@ from anxin.core.choices import ADMIN_ROLES
 from anxin.core.scoping import roles_of
 
 #: paths a signed-in person may reach before finishing the account policy
-EXEMPT_PREFIXES = ("/static/", "/healthz", "/i18n/", "/api/", "/open311/")
+EXEMPT_PREFIXES = ("/static/", "/healthz", "/i18n/", "/api/", "/open311/", "/portal/")
 
 
 def client_ip(request: HttpRequest) -> str | None:

@@ -215,3 +215,6 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain head #{self.last_seq}"
+
+
+from anxin.core.models_calendar import CalendarDay  # noqa: E402,F401

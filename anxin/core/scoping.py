@@ -59,6 +59,26 @@ def can(user: Any, action: str) -> bool:
     return any(permissions.role_grants(g.role, action) for g in grants_of(user))
 
 
+def unit_in_scope(user: Any, action: str, unit: Any) -> bool:
+    """Whether ``unit`` lies in the user's scope for ``action`` (no query: grants are cached)."""
+    if unit is None:
+        return False
+    for g in grants_of(user):
+        if not permissions.role_grants(g.role, action):
+            continue
+        if permissions.is_global(action):
+            return True
+        if g.unit_id == unit.pk or (g.include_subtree and unit.path.startswith(g.unit_path)):
+            return True
+    return False
+
+
+def home_unit_ancestry(user: Any) -> list[str]:
+    """Codes of the user's home unit and all its ancestors (from the materialised path)."""
+    unit = getattr(user, "unit", None)
+    return [c for c in unit.path.split("/") if c] if unit is not None else []
+
+
 def scope_q(user: Any, action: str, lookups: tuple[str, ...]) -> Q | None:
     """A filter for the objects in the user's scope for ``action``; None when there are none."""
     relevant = [g for g in grants_of(user) if permissions.role_grants(g.role, action)]

@@ -1,0 +1,113 @@
+"""/api/v1/petitions — the contract of the petitions issue (names are a promise)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from anxin.core.pagination import keyset_page, url_with_cursor
+from anxin.core.types import AuthedHttpRequest
+from anxin.petitions import actions, selectors, services
+from anxin.petitions.actions import unit_by_code
+from anxin.petitions.models import Category
+from anxin.petitions.presenters import deadlines_for, petition_detail, petition_out
+from anxin.petitions.schemas import (
+    ActionIn,
+    CategoryOut,
+    EventOut,
+    PetitionDetailOut,
+    PetitionIn,
+    PetitionListOut,
+)
+
+router = Router(tags=["petitions"])
+
+
+class PetitionFilter(Schema):
+    status: str | None = Field(None, description="a status code, or 'open'")
+    channel: str | None = None
+    kind: str | None = None
+    category: str | None = None
+    unit: str | None = Field(None, description="current or lead unit within this unit code")
+    leader: str | None = None
+    overdue: bool | None = None
+    backlog: bool | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    q: str | None = Field(None, description="Chinese full-text search")
+
+
+@router.post("/petitions", response={201: PetitionDetailOut}, operation_id="petitions_create")
+def petitions_create(request: AuthedHttpRequest, payload: PetitionIn) -> tuple[int, dict]:
+    category = Category.objects.filter(code=payload.category).first()
+    if category is None:
+        raise ValidationError({"category": _("Unknown category: %(code)s")
+                               % {"code": payload.category}})
+    unit = unit_by_code(payload.unit, "unit")
+    assert unit is not None
+    result = services.petition_register(
+        actor=request.user, channel=payload.channel, kind=payload.kind, category=category,
+        title=payload.title, content=payload.content, unit=unit,
+        received_on=payload.received_on, place_unit=unit_by_code(payload.place_unit, "place_unit"),
+        complainants=[services.ComplainantIn(**p.dict()) for p in payload.complainants],
+        representatives=[services.ComplainantIn(**p.dict()) for p in payload.representatives],
+        anonymous=payload.anonymous, confidential=payload.confidential,
+        accused_unit=unit_by_code(payload.accused_unit, "accused_unit"),
+        accused_person=payload.accused_person,
+    )
+    petition = selectors.petition_get_for_user(user=request.user, id=str(result.petition.uid))
+    return 201, petition_detail(petition, request.user, related=result.related,
+                                query_code=result.query_code)
+
+
+@router.get("/petitions", response=PetitionListOut, operation_id="petitions_list")
+def petitions_list(request: AuthedHttpRequest, filters: Query[PetitionFilter],
+                   cursor: str | None = None, limit: int = 50) -> dict:
+    qs = selectors.petition_list(user=request.user, **filters.dict())
+    page = keyset_page(qs, selectors.LEDGER_ORDERING, cursor=cursor, limit=limit)
+    deadlines = deadlines_for(page.items)
+    return {
+        "items": [petition_out(p, deadlines[p.pk]) for p in page.items],
+        "count": page.count,
+        "next": url_with_cursor(request.build_absolute_uri(), page.next_cursor),
+    }
+
+
+@router.get("/petitions/{id}", response=PetitionDetailOut, operation_id="petitions_get")
+def petitions_get(request: AuthedHttpRequest, id: str) -> dict:
+    petition = selectors.petition_get_for_user(user=request.user, id=id)
+    return petition_detail(petition, request.user)
+
+
+@router.get("/petitions/{id}/timeline", response=list[EventOut],
+            operation_id="petitions_timeline")
+def petitions_timeline(request: AuthedHttpRequest, id: str) -> list[dict]:
+    petition = selectors.petition_get_for_user(user=request.user, id=id)
+    return [
+        {"at": e.at.isoformat(), "kind": e.kind, "actor": e.actor_label,
+         "unit": e.unit.code if e.unit is not None else None, "data": e.data}
+        for e in selectors.petition_timeline(petition)
+    ]
+
+
+@router.post("/petitions/{id}/actions/{action}", response=PetitionDetailOut,
+             operation_id="petitions_action")
+def petitions_action(request: AuthedHttpRequest, id: str, action: str, payload: ActionIn) -> dict:
+    if action not in actions.ACTIONS:
+        raise Http404
+    petition = selectors.petition_get_for_user(user=request.user, id=id)
+    actions.run(action, actor=request.user, petition=petition, data=payload.dict())
+    petition = selectors.petition_get_for_user(user=request.user, id=id)
+    return petition_detail(petition, request.user)
+
+
+@router.get("/petition-categories", response=list[CategoryOut],
+            operation_id="petition_categories")
+def petition_categories(request: HttpRequest) -> list[dict[str, Any]]:
+    return [{"code": c.code, "name": c.name} for c in selectors.categories()]
+

@@ -1,0 +1,99 @@
+"""The one read path of petitions: every query for a person goes through ``restrict``."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import QuerySet
+
+from anxin.core.scoping import get_for_user, unit_in_scope
+from anxin.petitions.choices import Kind, Rating, Status
+from anxin.petitions.filtersets import petition_filter
+from anxin.petitions.models import Category, Petition, PetitionEvent
+
+LEDGER_ORDERING = ("-received_on", "-id")
+LIST_RELATED = ("category", "current_unit", "lead_unit", "leader")
+
+
+def petition_list(*, user: Any, **filters: Any) -> QuerySet[Petition]:
+    qs = Petition.objects.restrict(user, "view").select_related(*LIST_RELATED)
+    return petition_filter(qs, **filters)
+
+
+def petition_get_for_user(*, user: Any, id: str, action: str = "view") -> Petition:
+    import uuid
+
+    try:
+        uid = uuid.UUID(str(id))
+    except ValueError:
+        from django.http import Http404
+
+        raise Http404 from None
+    return get_for_user(
+        Petition.objects.select_related(
+            *LIST_RELATED, "registering_unit", "place_unit", "accused_unit", "review_unit",
+            "recheck_unit", "forwarded_by_unit", "decline_reason", "merged_into", "repeat_of",
+        ),
+        user, action=action, uid=uid,
+    )
+
+
+def petition_by_query_code(code: str) -> Petition | None:
+    """The portal's lookup: the query code is the petitioner's secret (no enumeration)."""
+    from anxin.petitions.services import query_digest
+
+    return (Petition.objects.select_related("category", "current_unit", "lead_unit")
+            .filter(query_digest=query_digest(code)).first())
+
+
+def petition_timeline(petition: Petition) -> QuerySet[PetitionEvent]:
+    return petition.events.select_related("unit").order_by("at", "id")
+
+
+def categories() -> QuerySet[Category]:
+    return Category.objects.filter(is_active=True).order_by("sort_order", "code")
+
+
+def can_see_identity(user: Any, petition: Petition) -> bool:
+    """Names of confidential petitioners are for the handling staff only (item 1)."""
+    if petition.anonymous:
+        return False
+    if not petition.confidential:
+        return True
+    return any(
+        unit_in_scope(user, "petition.reveal", unit)
+        for unit in (petition.current_unit, petition.lead_unit, petition.review_unit,
+                     petition.recheck_unit)
+        if unit is not None
+    )
+
+
+def petitions_due_for_closing(*, on: date) -> QuerySet[Any]:
+    """(pk, reason) of cases the daily task closes (item 8)."""
+    from django.db.models import Case, CharField, Exists, OuterRef, Q, Value, When
+
+    from anxin.supervision.models import Clock
+
+    lapsed = Clock.objects.filter(
+        subject_type="petitions.petition", subject_id=OuterRef("pk"),
+        name__in=["review_request_by", "recheck_request_by"], state="running", due_on__lt=on,
+    )
+    satisfied = Q(rating__in=[Rating.SATISFIED, Rating.BASICALLY_SATISFIED])
+    recheck_delivered = Q(deliveries__document="recheck_decision")
+    answered = ~Q(kind=Kind.CLAIM) & Q(deliveries__document="decision")
+    qs = Petition.objects.filter(
+        Q(status=Status.DECLINED)
+        | Q(status__in=[Status.DECIDED, Status.REVIEWED, Status.RECHECKED]) & satisfied
+        | Q(status=Status.RECHECKED) & recheck_delivered
+        | Q(status__in=[Status.DECIDED, Status.REVIEWED]) & Exists(lapsed)
+        | Q(status=Status.DECIDED) & answered
+    ).annotate(reason=Case(
+        When(status=Status.DECLINED, then=Value("declined")),
+        When(satisfied, then=Value("satisfied")),
+        When(status=Status.RECHECKED, then=Value("rechecked")),
+        When(~Q(kind=Kind.CLAIM), then=Value("answered")),
+        default=Value("window_lapsed"),
+        output_field=CharField(),
+    )).order_by("id").distinct()
+    return qs.values_list("pk", "reason")

@@ -1,0 +1,116 @@
+"""Who sees a case (item 11) and the whistleblower shield (item 10), with the personas."""
+
+import pytest
+from django.test import Client
+
+from anxin.core.choices import Role
+from anxin.core.services import api_key_create
+from anxin.core.testing import make_person
+from anxin.petitions import services
+from anxin.petitions.models import Category, Petition
+
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
+
+
+def visible(user) -> set[str]:
+    return set(Petition.objects.restrict(user, "view").values_list("title", flat=True))
+
+
+def test_the_holding_unit_and_its_parents_see_a_case_siblings_do_not(personas, register):
+    p = register(title="甲案").petition
+    services.petition_forward(actor=personas.clerk, petition=p, to_unit=personas.city.T1)
+    assert "甲案" in visible(personas.same)       # T1 holds it
+    assert "甲案" in visible(personas.parent)     # D1 is above T1
+    assert "甲案" in visible(personas.clerk)      # city-wide clerk, registering unit C
+    assert "甲案" not in visible(personas.sibling)
+    assert "甲案" not in visible(personas.outsider)
+    assert "甲案" not in visible(personas.enterprise)
+    assert "甲案" not in visible(personas.auditor)  # administrators do not read cases
+
+
+def test_the_forwarding_unit_keeps_read_access(personas, register):
+    unit_clerk = make_person("t2clerk", personas.city.T2, [(Role.CLERK, personas.city.T2)])
+    p = register(title="乙案", unit=personas.city.T2, actor=unit_clerk).petition
+    services.petition_forward(actor=unit_clerk, petition=p, to_unit=personas.city.T3)
+    assert "乙案" in visible(unit_clerk)
+    assert "乙案" in visible(personas.outsider)
+
+
+def test_co_units_and_review_units_see_the_case(personas, register):
+    p = register(title="丙案").petition
+    services.petition_accept(actor=personas.clerk, petition=p, lead_unit=personas.city.T1,
+                             co_units=[personas.city.T3])
+    assert "丙案" in visible(personas.outsider)  # T3 is a co-handling unit
+
+
+def accusation(personas, register, **kw):
+    return register(kind="accusation", title="举报某街道干部", category=Category.objects.get(
+        code="discipline"), accused_unit=personas.city.T1, accused_person="某干部", **kw).petition
+
+
+def test_an_accusation_is_invisible_inside_the_accused_unit(personas, register):
+    p = accusation(personas, register)
+    services.petition_accept(actor=personas.clerk, petition=p, lead_unit=personas.city.D1)
+    assert "举报某街道干部" in visible(personas.parent)
+    # T1's own staff never see it, even with a city-wide role
+    insider = make_person("insider", personas.city.T1, [(Role.VIEWER, personas.city.C)])
+    assert "举报某街道干部" not in visible(insider)
+    assert "举报某街道干部" not in visible(personas.same)
+    insider_client = Client()
+    insider_client.force_login(insider)
+    assert insider_client.get(f"/petitions/{p.uid}/").status_code == 404
+    _key, raw = api_key_create(actor=None, user=insider, name="t")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api.get(f"/api/v1/petitions/{p.uid}").status_code == 404
+    assert api.get(f"/api/v1/petitions/{p.uid}/timeline").status_code == 404
+    assert api.get("/api/v1/petitions").json()["count"] == 0
+    assert api.get("/api/v1/petitions?q=举报").json()["count"] == 0
+
+
+def test_an_accusation_cannot_go_to_the_accused_unit(personas, register):
+    from django.core.exceptions import ValidationError
+
+    p = accusation(personas, register)
+    for step in (
+        lambda: services.petition_forward(actor=personas.clerk, petition=p,
+                                          to_unit=personas.city.V1),
+        lambda: services.petition_accept(actor=personas.clerk, petition=p,
+                                         lead_unit=personas.city.T1),
+        lambda: services.petition_accept(actor=personas.clerk, petition=p,
+                                         lead_unit=personas.city.D1, co_units=[personas.city.T1]),
+    ):
+        with pytest.raises(ValidationError):
+            step()
+    p.refresh_from_db()
+    assert p.current_unit == personas.city.C and p.status == "registered"
+
+
+def test_the_accused_person_never_sees_it(personas, register):
+    p = accusation(personas, register)
+    p.accused_user = personas.parent
+    p.save(update_fields=["accused_user"])
+    assert "举报某街道干部" not in visible(personas.parent)
+
+
+def test_confidential_identity_is_for_handling_staff(personas, register, client_for):
+    p = register(title="丁案", confidential=True).petition
+    services.petition_forward(actor=personas.clerk, petition=p, to_unit=personas.city.T1)
+    viewer = client_for(personas.viewer).get(f"/petitions/{p.uid}/").content.decode()
+    assert "张三" not in viewer
+    handler = client_for(personas.same).get(f"/petitions/{p.uid}/").content.decode()
+    assert "张三" in handler
+    assert "11010519491231002X" not in handler and "1101**********002X" in handler
+    assert "13812345678" not in handler
+
+
+def test_revealing_personal_data_needs_a_reason_and_is_audited(personas, register, client_for):
+    from anxin.core.models import AuditEvent
+
+    p = register(title="戊案").petition
+    client = client_for(personas.clerk)
+    page = client.post(f"/petitions/{p.uid}/reveal/", {"reason": "电话回访核实诉求"})
+    assert "13812345678" in page.content.decode()
+    event = AuditEvent.objects.get(action="petition.reveal")
+    assert event.actor == personas.clerk and event.after["reason"] == "电话回访核实诉求"
+    assert client_for(personas.viewer).post(f"/petitions/{p.uid}/reveal/",
+                                            {"reason": "x"}).status_code == 403

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SupervisionConfig(AppConfig):
+    name = "anxin.supervision"
+    label = "supervision"
+    verbose_name = _("Supervision")
+
+    def ready(self) -> None:
+        from anxin.core.choices import STAFF_ROLES
+        from anxin.core.permissions import grant
+        from anxin.supervision import receivers  # noqa: F401
+
+        # Every staff member sees the clocks of the units in their scope (to-do lists, 督办).
+        grant(STAFF_ROLES, "clock.view")

@@ -1,0 +1,116 @@
+"""The one clock table: every statutory deadline of every item of every app is one row.
+
+A domain app (petitions, hazards, accidents) starts, extends, pauses, stops and moves its
+clocks through :mod:`anxin.supervision.services`, naming its item by ``subject_type``
+(``"petitions.petition"``) and ``subject_id``; supervision imports no domain app. "What is
+due" is one indexed query over ``(state, due_on)``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from anxin.core.scoping import RestrictedQuerySet
+from anxin.supervision.choices import ClockRule, ClockState
+
+
+class ClockQuerySet(RestrictedQuerySet["Clock"]):
+    def open(self) -> ClockQuerySet:
+        return self.filter(state__in=[ClockState.RUNNING, ClockState.PAUSED])
+
+    def of(self, subject_type: str, subject_id: int) -> ClockQuerySet:
+        return self.filter(subject_type=subject_type, subject_id=subject_id)
+
+
+class Clock(models.Model):
+    """One statutory deadline of one item, e.g. a petition's ``accept_by``.
+
+    ``days``, ``extra_days`` and ``paused_days`` are in the unit of the ``rule``: calendar days
+    for ``calendar_days`` and ``fixed``, working days for ``working_days`` (see
+    :mod:`anxin.supervision.rules`). ``due_on`` is always recomputable from them.
+    """
+
+    subject_type = models.CharField(_("item type"), max_length=64)
+    subject_id = models.BigIntegerField(_("item id"))
+    name = models.CharField(_("name"), max_length=40)
+    unit = models.ForeignKey(
+        "core.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    rule = models.CharField(_("counting rule"), max_length=16, choices=ClockRule.choices)
+    start_on = models.DateField(_("counted from"))
+    days = models.PositiveIntegerField(_("days"))
+    extra_days = models.PositiveIntegerField(_("extension days"), default=0)
+    paused_days = models.PositiveIntegerField(_("paused days"), default=0)
+    paused_since = models.DateField(_("paused since"), null=True, blank=True)
+    due_on = models.DateField(_("due on"))
+    state = models.CharField(
+        _("state"), max_length=12, choices=ClockState.choices, default=ClockState.RUNNING
+    )
+    stopped_on = models.DateField(_("stopped on"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ClockQuerySet.as_manager()
+
+    #: scoping: a clock is in scope through its owning unit
+    scope_lookups = ("unit",)
+    permission_prefix = "clock"
+
+    class Meta:
+        verbose_name = _("clock")
+        verbose_name_plural = _("clocks")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=ClockState.values), name="supervision_clock_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(rule__in=ClockRule.values), name="supervision_clock_rule_valid"
+            ),
+            # A paused clock knows since when; no other clock has a pause open.
+            models.CheckConstraint(
+                condition=(
+                    Q(state=ClockState.PAUSED, paused_since__isnull=False)
+                    | (~Q(state=ClockState.PAUSED) & Q(paused_since__isnull=True))
+                ),
+                name="supervision_clock_paused_since",
+            ),
+            # A met or missed clock knows when it was stopped.
+            models.CheckConstraint(
+                condition=(
+                    ~Q(state__in=[ClockState.MET, ClockState.MISSED]) | Q(stopped_on__isnull=False)
+                ),
+                name="supervision_clock_stopped_on",
+            ),
+            # One live clock of each name per item; cancelled ones stay as history.
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id", "name"],
+                condition=~Q(state=ClockState.CANCELLED),
+                name="supervision_clock_one_live_per_name",
+            ),
+        ]
+        indexes = [
+            # "What is due": the sweep, the to-do lists and the timeliness indicators.
+            models.Index(
+                fields=["state", "due_on"],
+                condition=Q(state=ClockState.RUNNING),
+                name="supervision_clock_running_due",
+            ),
+            models.Index(fields=["subject_type", "subject_id"], name="supervision_clock_subject"),
+            models.Index(fields=["unit", "state", "due_on"], name="supervision_clock_unit_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_type}:{self.subject_id} {self.name} → {self.due_on}"

@@ -1,0 +1,485 @@
+"""The one write path of the clocks.
+
+These are building blocks for the domain services (``petition_accept`` starts ``handle_by`` and
+stops ``accept_by``): they take the acting user for the audit trail but do not check
+permissions, which is the calling domain service's business. Each runs in ``transaction.atomic``
+(a savepoint inside the caller's transaction), locks the clock row it changes, and records the
+audit event **on the subject** (``object_type=subject_type``, ``object_id=subject_id``,
+``object_repr=<clock name>``) so that the item's timeline shows its clocks.
+
+Dates are Asia/Shanghai local dates (``timezone.localdate()``), the dates statutory days count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from anxin.core.audit import audit_record
+from anxin.core.calendar import WorkingCalendar
+from anxin.core.models import Unit, User
+from anxin.supervision.choices import OPEN_STATES, ClockRule, ClockState
+from anxin.supervision.models import Clock
+from anxin.supervision.rules import compute_due, paused_span
+from anxin.supervision.signals import ClockMove, clocks_recomputed
+
+SUBJECT_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+#: clocks recomputed per query after a calendar change
+RECOMPUTE_BATCH = 2000
+#: a changed day affects clocks whose window [start_on, due_on + margin] contains it
+RECOMPUTE_MARGIN = dt.timedelta(days=60)
+
+SNAPSHOT_FIELDS = (
+    "rule",
+    "start_on",
+    "days",
+    "extra_days",
+    "paused_days",
+    "paused_since",
+    "due_on",
+    "state",
+    "stopped_on",
+    "unit_id",
+    "responsible_id",
+)
+
+
+def _snapshot(clock: Clock) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for field in SNAPSHOT_FIELDS:
+        value = getattr(clock, field)
+        out[field] = value.isoformat() if isinstance(value, dt.date) else value
+    return out
+
+
+def _audit(
+    actor: Any,
+    action: str,
+    clock: Clock,
+    before: dict[str, Any] | None,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type=clock.subject_type,
+        object_id=str(clock.subject_id),
+        object_repr=clock.name,
+        before=before,
+        after={**_snapshot(clock), **(extra or {})},
+    )
+
+
+def _is_date(value: Any) -> bool:
+    return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+
+
+def _check_key(subject_type: str, subject_id: int, name: str) -> None:
+    errors: dict[str, str] = {}
+    if not isinstance(subject_type, str) or not SUBJECT_TYPE_RE.match(subject_type):
+        errors["subject_type"] = _("The item type is an app label and a model name.")
+    if not isinstance(subject_id, int) or isinstance(subject_id, bool) or subject_id <= 0:
+        errors["subject_id"] = _("The item id is a positive whole number.")
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        errors["name"] = _("A clock name is 1–40 lower-case letters, digits or '_'.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_date(field: str, value: Any) -> None:
+    if not _is_date(value):
+        raise ValidationError({field: _("Enter a valid date.")})
+
+
+def _locked(subject_type: str, subject_id: int, name: str) -> Clock:
+    """The live (not cancelled) clock of that name, locked for the rest of the transaction."""
+    _check_key(subject_type, subject_id, name)
+    clock = (
+        Clock.objects.select_for_update()
+        .of(subject_type, subject_id)
+        .filter(name=name)
+        .exclude(state=ClockState.CANCELLED)
+        .first()
+    )
+    if clock is None:
+        raise ValidationError({"name": _("This item has no clock %(name)s.") % {"name": name}})
+    return clock
+
+
+def _require_open(clock: Clock) -> None:
+    if clock.state not in OPEN_STATES:
+        raise ValidationError(
+            {"name": _("The clock %(name)s has already stopped.") % {"name": clock.name}}
+        )
+
+
+def _save(clock: Clock, fields: Iterable[str]) -> None:
+    clock.version += 1
+    clock.updated_at = timezone.now()
+    clock.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _recompute(clock: Clock, calendar: WorkingCalendar | None = None) -> None:
+    clock.due_on = compute_due(
+        clock.rule,
+        clock.start_on,
+        clock.days,
+        clock.extra_days,
+        clock.paused_days,
+        calendar=calendar,
+    )
+
+
+# --- Starting --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def clock_start(
+    *,
+    actor: User | None,
+    subject_type: str,
+    subject_id: int,
+    name: str,
+    unit: Unit,
+    rule: str,
+    start_on: dt.date,
+    days: int | None = None,
+    responsible: User | None = None,
+    due_on: dt.date | None = None,
+) -> Clock:
+    """Start a clock of ``days`` counted from ``start_on`` (the start day itself not counted).
+
+    ``rule="fixed"`` takes ``due_on`` instead of ``days`` (a deadline set by a decision).
+    """
+    _check_key(subject_type, subject_id, name)
+    _check_date("start_on", start_on)
+    errors: dict[str, str] = {}
+    if rule not in ClockRule.values:
+        errors["rule"] = _("Unknown counting rule.")
+    elif rule == ClockRule.FIXED:
+        if not _is_date(due_on) or due_on is None or due_on < start_on:
+            errors["due_on"] = _("A fixed deadline needs a date on or after the start date.")
+        elif days is not None and days != (due_on - start_on).days:
+            errors["days"] = _("Give either the number of days or the fixed date, not both.")
+        else:
+            days = (due_on - start_on).days
+    else:
+        if due_on is not None:
+            errors["due_on"] = _("Only a fixed deadline takes a date; this one is computed.")
+        if not isinstance(days, int) or isinstance(days, bool) or days < 0:
+            errors["days"] = _("The number of days is a whole number, zero or more.")
+    if not isinstance(unit, Unit) or unit.pk is None:
+        errors["unit"] = _("A clock belongs to a unit.")
+    if errors:
+        raise ValidationError(errors)
+    assert days is not None
+    if (
+        Clock.objects.of(subject_type, subject_id)
+        .filter(name=name)
+        .exclude(state=ClockState.CANCELLED)
+        .exists()
+    ):
+        raise ValidationError(
+            {"name": _("This item already has a clock %(name)s.") % {"name": name}}
+        )
+    now = timezone.now()
+    clock = Clock(
+        subject_type=subject_type,
+        subject_id=subject_id,
+        name=name,
+        unit=unit,
+        responsible=responsible,
+        rule=rule,
+        start_on=start_on,
+        days=days,
+        state=ClockState.RUNNING,
+        created_at=now,
+        updated_at=now,
+    )
+    _recompute(clock)
+    try:
+        with transaction.atomic():
+            clock.save(force_insert=True)
+    except IntegrityError as exc:  # started concurrently
+        raise ValidationError(
+            {"name": _("This item already has a clock %(name)s.") % {"name": name}}
+        ) from exc
+    _audit(actor, "clock.start", clock, None)
+    return clock
+
+
+# --- Changing the period ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def clock_extend(
+    *,
+    actor: User | None,
+    subject_type: str,
+    subject_id: int,
+    name: str,
+    days: int,
+    reason: str = "",
+) -> Clock:
+    """Add ``days`` to the period (in the rule's unit); the caller enforces any statutory cap."""
+    clock = _locked(subject_type, subject_id, name)
+    _require_open(clock)
+    if not isinstance(days, int) or isinstance(days, bool) or days <= 0:
+        raise ValidationError({"days": _("An extension is a whole number of days, one or more.")})
+    before = _snapshot(clock)
+    clock.extra_days += days
+    _recompute(clock)
+    _save(clock, ["extra_days", "due_on"])
+    _audit(actor, "clock.extend", clock, before, {"added_days": days, "reason": reason})
+    return clock
+
+
+@transaction.atomic
+def clock_pause(
+    *, actor: User | None, subject_type: str, subject_id: int, name: str, on: dt.date
+) -> Clock:
+    """Stop counting from ``on`` (a hearing, Art. 36; a technical appraisal, 493号令 Art. 27)."""
+    clock = _locked(subject_type, subject_id, name)
+    _check_date("on", on)
+    if clock.state != ClockState.RUNNING:
+        raise ValidationError({"name": _("Only a running clock can be paused.")})
+    if on < clock.start_on:
+        raise ValidationError({"on": _("A clock cannot be paused before it starts.")})
+    if on > clock.due_on:
+        raise ValidationError(
+            {"on": _("The deadline has passed: an overdue clock cannot be paused.")}
+        )
+    before = _snapshot(clock)
+    clock.state = ClockState.PAUSED
+    clock.paused_since = on
+    _save(clock, ["state", "paused_since"])
+    _audit(actor, "clock.pause", clock, before)
+    return clock
+
+
+def _fold_pause(clock: Clock, on: dt.date) -> int:
+    """End the open pause on ``on``: add its days (not counted) to ``paused_days``."""
+    assert clock.paused_since is not None
+    span = paused_span(clock.rule, clock.paused_since, on)
+    clock.paused_days += span
+    clock.paused_since = None
+    _recompute(clock)
+    return span
+
+
+@transaction.atomic
+def clock_resume(
+    *, actor: User | None, subject_type: str, subject_id: int, name: str, on: dt.date
+) -> Clock:
+    """Count again from ``on``; the paused days are not counted, so the due date moves."""
+    clock = _locked(subject_type, subject_id, name)
+    _check_date("on", on)
+    if clock.state != ClockState.PAUSED or clock.paused_since is None:
+        raise ValidationError({"name": _("Only a paused clock can be resumed.")})
+    if on < clock.paused_since:
+        raise ValidationError({"on": _("A clock cannot resume before it was paused.")})
+    before = _snapshot(clock)
+    span = _fold_pause(clock, on)
+    clock.state = ClockState.RUNNING
+    _save(clock, ["state", "paused_since", "paused_days", "due_on"])
+    _audit(actor, "clock.resume", clock, before, {"paused_days_added": span})
+    return clock
+
+
+# --- Ending ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def clock_stop(
+    *, actor: User | None, subject_type: str, subject_id: int, name: str, on: dt.date
+) -> Clock:
+    """The timed act happened on ``on``: met when ``on <= due_on``, else missed.
+
+    The last day ends at 24:00 (民法典 Art. 203), so an act on the due date itself is in time.
+    A paused clock stops as if resumed on ``on``.
+    """
+    clock = _locked(subject_type, subject_id, name)
+    _check_date("on", on)
+    _require_open(clock)
+    if on < clock.start_on:
+        raise ValidationError({"on": _("A clock cannot stop before it starts.")})
+    before = _snapshot(clock)
+    if clock.state == ClockState.PAUSED:
+        _fold_pause(clock, max(on, clock.paused_since or on))
+    clock.state = ClockState.MET if on <= clock.due_on else ClockState.MISSED
+    clock.stopped_on = on
+    _save(clock, ["state", "stopped_on", "paused_since", "paused_days", "due_on"])
+    _audit(actor, "clock.stop", clock, before)
+    return clock
+
+
+@transaction.atomic
+def clock_cancel(
+    *,
+    actor: User | None,
+    subject_type: str,
+    subject_id: int,
+    name: str,
+    on: dt.date | None = None,
+    reason: str = "",
+) -> Clock:
+    """The period no longer applies (item withdrawn, merged, routed elsewhere).
+
+    A cancelled clock stays as history and frees the name for a new clock.
+    """
+    clock = _locked(subject_type, subject_id, name)
+    _require_open(clock)
+    on = on if on is not None else timezone.localdate()
+    _check_date("on", on)
+    before = _snapshot(clock)
+    clock.state = ClockState.CANCELLED
+    clock.paused_since = None
+    clock.stopped_on = on
+    _save(clock, ["state", "paused_since", "stopped_on"])
+    _audit(actor, "clock.cancel", clock, before, {"reason": reason})
+    return clock
+
+
+# --- Moving ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def clock_move_unit(
+    *,
+    actor: User | None,
+    subject_type: str,
+    subject_id: int,
+    unit: Unit,
+    responsible: User | None = None,
+    names: Iterable[str] | None = None,
+) -> list[Clock]:
+    """The item changed hands: its open clocks (all, or those ``names``) move to ``unit``.
+
+    ``responsible`` becomes the responsible person (None: nobody yet). Stopped clocks stay with
+    the unit that met or missed them (they count in that unit's indicators).
+    """
+    if not isinstance(unit, Unit) or unit.pk is None:
+        raise ValidationError({"unit": _("A clock belongs to a unit.")})
+    qs = (
+        Clock.objects.select_for_update()
+        .of(subject_type, subject_id)
+        .filter(state__in=[ClockState.RUNNING, ClockState.PAUSED])
+        .order_by("pk")
+    )
+    if names is not None:
+        qs = qs.filter(name__in=list(names))
+    clocks = list(qs)
+    moved = []
+    now = timezone.now()
+    for clock in clocks:
+        if clock.unit_id == unit.pk and clock.responsible_id == getattr(responsible, "pk", None):
+            continue
+        before = _snapshot(clock)
+        clock.unit = unit
+        clock.responsible = responsible
+        clock.version += 1
+        clock.updated_at = now
+        moved.append(clock)
+        _audit(actor, "clock.move_unit", clock, before, {"unit": unit.code})
+    if moved:
+        Clock.objects.bulk_update(moved, ["unit", "responsible", "version", "updated_at"])
+    return moved
+
+
+# --- Recomputing after a calendar change --------------------------------------------------------
+
+
+def _horizon(clock: Clock) -> dt.date:
+    """A date the due date cannot pass: 5 working days in 7, plus a month of holidays."""
+    total = clock.days + clock.extra_days + clock.paused_days
+    return clock.start_on + dt.timedelta(days=total * 3 // 2 + 31)
+
+
+def clock_recompute_for_dates(*, actor: Any = None, dates: Iterable[dt.date]) -> list[ClockMove]:
+    """Recompute the due dates of open clocks whose window contains one of ``dates``.
+
+    Set-based: the affected clocks are selected by one condition, read in batches of
+    :data:`RECOMPUTE_BATCH` (keyset on the id), computed in Python with one shared calendar, and
+    written with ``bulk_update``; one audit event per batch lists the moves. Fixed deadlines do
+    not depend on the calendar. Sends :data:`~anxin.supervision.signals.clocks_recomputed`.
+    """
+    days = sorted(set(dates))
+    if not days:
+        return []
+    window = Q()
+    for d in days:
+        window |= Q(start_on__lte=d, due_on__gte=d - RECOMPUTE_MARGIN)
+    base = (
+        Clock.objects.filter(window, state__in=[ClockState.RUNNING, ClockState.PAUSED])
+        .exclude(rule=ClockRule.FIXED)
+        .order_by("pk")
+        .only(
+            "pk",
+            "subject_type",
+            "subject_id",
+            "name",
+            "rule",
+            "start_on",
+            "days",
+            "extra_days",
+            "paused_days",
+            "due_on",
+            "version",
+        )
+    )
+    calendar = WorkingCalendar()
+    moves: list[ClockMove] = []
+    last_pk = 0
+    with transaction.atomic():
+        while True:
+            batch = list(base.filter(pk__gt=last_pk).select_for_update()[:RECOMPUTE_BATCH])
+            if not batch:
+                break
+            last_pk = batch[-1].pk
+            # The rows every computation of the batch can reach, in one query (or two).
+            calendar.preload(min(c.start_on for c in batch), max(_horizon(c) for c in batch))
+            now = timezone.now()
+            changed: list[Clock] = []
+            for clock in batch:
+                old = clock.due_on
+                _recompute(clock, calendar)
+                if clock.due_on != old:
+                    clock.version += 1
+                    clock.updated_at = now
+                    changed.append(clock)
+                    moves.append(
+                        ClockMove(
+                            clock.subject_type, clock.subject_id, clock.name, old, clock.due_on
+                        )
+                    )
+            if changed:
+                Clock.objects.bulk_update(
+                    changed, ["due_on", "version", "updated_at"], batch_size=RECOMPUTE_BATCH
+                )
+                audit_record(
+                    actor=actor,
+                    action="clock.recompute",
+                    object_type="supervision.clock",
+                    after={
+                        "dates": [d.isoformat() for d in days],
+                        "moved": [
+                            [m.subject_type, m.subject_id, m.name, str(m.old_due), str(m.new_due)]
+                            for m in moves[-len(changed) :]
+                        ],
+                    },
+                )
+            if len(batch) < RECOMPUTE_BATCH:
+                break
+        if moves:
+            clocks_recomputed.send(sender=Clock, changes=moves, dates=days, actor=actor)
+    return moves
