@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from anxin.core.views import auth, health, pages
+from anxin.core.views import calendar as calendar_views
 from config.api import api
 
 urlpatterns = [
@@ -29,6 +30,12 @@ urlpatterns = [
     path("audit/", pages.audit_list, name="audit_list"),
     path("audit/export.csv", pages.audit_export, name="audit_export"),
     path("audit/verify/", pages.audit_verify_view, name="audit_verify"),
+    path("settings/calendar/", calendar_views.calendar_page, name="calendar"),
+    path(
+        "settings/calendar/<str:date>/delete/",
+        calendar_views.calendar_day_delete,
+        name="calendar_day_delete",
+    ),
     path("petitions/", include("anxin.petitions.urls")),
     path("portal/", include("anxin.portal.urls")),
 ]

@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from anxin.core import checks, permissions, signals  # noqa: F401
+        from anxin.core import calendar, checks, checks_calendar, permissions, signals  # noqa: F401
 
         permissions.register_core_actions()
+        calendar.register_calendar_actions()

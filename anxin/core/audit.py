@@ -83,7 +83,10 @@ def audit_record(
         after=_jsonable(after or {}),
     )
     event.save(force_insert=True)
-    transaction.on_commit(_seal_after_commit)
+    # One seal per transaction is enough: it seals everything committed before it.
+    connection = transaction.get_connection()
+    if not any(entry[1] is _seal_after_commit for entry in connection.run_on_commit):
+        transaction.on_commit(_seal_after_commit)
     return event
 
 

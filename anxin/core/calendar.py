@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import chinese_calendar
@@ -64,8 +64,13 @@ def package_has_year(year: int) -> bool:
     return True
 
 
+@lru_cache(maxsize=1 << 16)
 def default_is_working_day(d: dt.date) -> bool:
-    """The day's kind without the table: the State Council calendar, else plain weekends."""
+    """The day's kind without the table: the State Council calendar, else plain weekends.
+
+    Cached per day: the package's data do not change while the process runs, and its own
+    look-up scans its whole table on every call.
+    """
     if package_has_year(d.year):
         # The State Council's notice, make-up working days included (民法典 Art. 203 "法定休假日").
         return bool(chinese_calendar.is_workday(d))

@@ -19,5 +19,7 @@ def anxin(request: HttpRequest) -> dict[str, Any]:
             "units": can(user, "unit.view"),
             "people": can(user, "user.view"),
             "audit": can(user, "audit.view"),
+            "calendar": can(user, "calendar.manage"),
+            "petitions": can(user, "petition.view"),
         }
     return {"demo_mode": settings.ANXIN_DEMO, "my_roles": roles, "nav": nav}

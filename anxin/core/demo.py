@@ -68,6 +68,7 @@ def _person(
         phone=ctx.faker.phone_number(),
         password=password,
         must_change_password=password is None,
+        usable_password=password is not None,
     )
     for role, scope in roles:
         role_assign(actor=None, user=person, role=role, unit=scope)
@@ -93,8 +94,8 @@ def seed(ctx: DemoContext) -> None:
             )
             created += person is not None
     # Ordinary staff with Faker names: a handler and a unit head in every township and district,
-    # and a clerk in each district petition bureau. Their passwords are random and must be reset
-    # by an administrator before use.
+    # and a clerk in each district petition bureau. They cannot sign in until an administrator
+    # issues them a password (people page → reset password).
     for unit in sorted(units.values(), key=lambda u: u.path):
         wanted: list[tuple[str, str]] = []
         if unit.kind in ("township", "district"):

@@ -277,7 +277,7 @@ def heading_number(level: int, n: int) -> str:
 def render(doc: OfficialDocument) -> bytes:
     """The document as .docx bytes (deterministic: the same input gives the same bytes)."""
     body = _Builder(doc).build()
-    parts = {
+    parts: dict[str, str | bytes] = {
         "[Content_Types].xml": _CONTENT_TYPES,
         "_rels/.rels": _ROOT_RELS,
         "docProps/core.xml": _core_xml(doc),
@@ -637,12 +637,13 @@ class _Builder:
             sig_right = max(0.0, date_right + (date_width - sig_width) / 2)
             _blank(self.body, 2, keep_next=True)
         else:
-            # 7.3.5.2: 署名右空二字; 日期首字比署名首字右移二字 (or 日期右空二字 if longer).
+            # 7.3.5.2: 署名右空二字, 日期首字比署名首字右移二字; 如成文日期长于发文机关署名,
+            # 成文日期右空二字, 相应增加署名右空字数.
             sig_right = 2.0
             date_right = sig_width - date_width
-            if date_right < 2:
+            if date_width > sig_width:
                 date_right = 2.0
-                sig_right = 2 + date_width + 2 - sig_width
+                sig_right = date_width - sig_width + 4
             _blank(self.body, 1, keep_next=True)
         if signature:
             p = _paragraph(self.body, jc="right", right=sig_right, keep_next=True)
@@ -659,7 +660,7 @@ class _Builder:
         printed_by = clean_text(doc.printed_by).strip()
         if not copy_to and not printed_by:
             return
-        one = SMALL_SIZE * 20  # "一字" in 4号: 280 twips
+        one = round(SMALL_SIZE * 20)  # "一字" in 4号: 280 twips
         tbl = _el("tbl", self.body)
         tbl_pr = _el("tblPr", tbl)
         _el(
@@ -679,11 +680,18 @@ class _Builder:
         _el("tblOverlap", tbl_pr, val="never")
         _el("tblW", tbl_pr, w=TEXT_WIDTH, type="dxa")
         borders = _el("tblBorders", tbl_pr)
-        _el("top", borders, val="single", sz=THICK_RULE, space=0, color="000000")
-        for side in ("left", "right", "insideV"):
-            _el(side, borders, val="nil")
-        _el("bottom", borders, val="single", sz=THICK_RULE, space=0, color="000000")
-        _el("insideH", borders, val="single", sz=THIN_RULE, space=0, color="000000")
+        for side, size in (
+            ("top", THICK_RULE),
+            ("left", 0),
+            ("bottom", THICK_RULE),
+            ("right", 0),
+            ("insideH", THIN_RULE),
+            ("insideV", 0),
+        ):  # in schema order
+            if size:
+                _el(side, borders, val="single", sz=size, space=0, color="000000")
+            else:
+                _el(side, borders, val="nil")
         _el("tblLayout", tbl_pr, type="fixed")
         margins = _el("tblCellMar", tbl_pr)
         _el("left", margins, w=0, type="dxa")
@@ -811,8 +819,7 @@ def _font_table() -> bytes:
 _HEAD = "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
 
 _CONTENT_TYPES = (
-    _HEAD
-    + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    _HEAD + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
     '<Default Extension="rels" '
     'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
     '<Default Extension="xml" ContentType="application/xml"/>'
@@ -838,8 +845,7 @@ _CONTENT_TYPES = (
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 _ROOT_RELS = (
-    _HEAD
-    + '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    _HEAD + '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="word/document.xml"/>'
     '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/'
     'relationships/metadata/core-properties" Target="docProps/core.xml"/>'
@@ -848,8 +854,7 @@ _ROOT_RELS = (
 )
 
 _DOCUMENT_RELS = (
-    _HEAD
-    + '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    _HEAD + '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     f'<Relationship Id="rIdStyles" Type="{_REL}/styles" Target="styles.xml"/>'
     f'<Relationship Id="rIdSettings" Type="{_REL}/settings" Target="settings.xml"/>'
     f'<Relationship Id="rIdFonts" Type="{_REL}/fontTable" Target="fontTable.xml"/>'

@@ -9,6 +9,7 @@ directory, the audit trail).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
 from anxin.core.choices import STAFF_ROLES, Role
 
@@ -16,7 +17,7 @@ _ROLE_ACTIONS: dict[str, set[str]] = defaultdict(set)
 _GLOBAL_ACTIONS: set[str] = set()
 
 
-def grant(roles: set[str] | frozenset[str] | list[str], *actions: str) -> None:
+def grant(roles: Iterable[str], *actions: str) -> None:
     for role in roles:
         _ROLE_ACTIONS[str(role)].update(actions)
 

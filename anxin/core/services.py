@@ -219,8 +219,13 @@ def user_create(
     phone: str = "",
     password: str | None = None,
     must_change_password: bool = True,
+    usable_password: bool = True,
 ) -> tuple[User, str]:
-    """Create a person; returns the user and the initial password (to hand over once)."""
+    """Create a person; returns the user and the initial password (to hand over once).
+
+    ``usable_password=False`` creates an account that cannot sign in until an administrator
+    issues a password (``password_reset``); the returned password is then empty.
+    """
     _require(actor, "user.manage")
     username = username.strip()
     if not username:
@@ -228,9 +233,13 @@ def user_create(
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("This username is already taken.")})
     user = User(username=username, name=name.strip(), unit=unit, email=email, phone=phone)
-    initial = password or generate_initial_password()
-    _validate_password(initial, user)
-    user.set_password(initial)
+    initial = ""
+    if usable_password:
+        initial = password or generate_initial_password()
+        _validate_password(initial, user)
+        user.set_password(initial)
+    else:
+        user.set_unusable_password()
     user.must_change_password = must_change_password
     user.password_changed_at = timezone.now()
     user.save(force_insert=True)

@@ -46,28 +46,41 @@ class PetitionFilter(Schema):
 def petitions_create(request: AuthedHttpRequest, payload: PetitionIn) -> tuple[int, dict]:
     category = Category.objects.filter(code=payload.category).first()
     if category is None:
-        raise ValidationError({"category": _("Unknown category: %(code)s")
-                               % {"code": payload.category}})
+        raise ValidationError(
+            {"category": _("Unknown category: %(code)s") % {"code": payload.category}}
+        )
     unit = unit_by_code(payload.unit, "unit")
     assert unit is not None
     result = services.petition_register(
-        actor=request.user, channel=payload.channel, kind=payload.kind, category=category,
-        title=payload.title, content=payload.content, unit=unit,
-        received_on=payload.received_on, place_unit=unit_by_code(payload.place_unit, "place_unit"),
+        actor=request.user,
+        channel=payload.channel,
+        kind=payload.kind,
+        category=category,
+        title=payload.title,
+        content=payload.content,
+        unit=unit,
+        received_on=payload.received_on,
+        place_unit=unit_by_code(payload.place_unit, "place_unit"),
         complainants=[services.ComplainantIn(**p.dict()) for p in payload.complainants],
         representatives=[services.ComplainantIn(**p.dict()) for p in payload.representatives],
-        anonymous=payload.anonymous, confidential=payload.confidential,
+        anonymous=payload.anonymous,
+        confidential=payload.confidential,
         accused_unit=unit_by_code(payload.accused_unit, "accused_unit"),
         accused_person=payload.accused_person,
     )
     petition = selectors.petition_get_for_user(user=request.user, id=str(result.petition.uid))
-    return 201, petition_detail(petition, request.user, related=result.related,
-                                query_code=result.query_code)
+    return 201, petition_detail(
+        petition, request.user, related=result.related, query_code=result.query_code
+    )
 
 
 @router.get("/petitions", response=PetitionListOut, operation_id="petitions_list")
-def petitions_list(request: AuthedHttpRequest, filters: Query[PetitionFilter],
-                   cursor: str | None = None, limit: int = 50) -> dict:
+def petitions_list(
+    request: AuthedHttpRequest,
+    filters: Query[PetitionFilter],
+    cursor: str | None = None,
+    limit: int = 50,
+) -> dict:
     qs = selectors.petition_list(user=request.user, **filters.dict())
     page = keyset_page(qs, selectors.LEDGER_ORDERING, cursor=cursor, limit=limit)
     deadlines = deadlines_for(page.items)
@@ -84,19 +97,24 @@ def petitions_get(request: AuthedHttpRequest, id: str) -> dict:
     return petition_detail(petition, request.user)
 
 
-@router.get("/petitions/{id}/timeline", response=list[EventOut],
-            operation_id="petitions_timeline")
+@router.get("/petitions/{id}/timeline", response=list[EventOut], operation_id="petitions_timeline")
 def petitions_timeline(request: AuthedHttpRequest, id: str) -> list[dict]:
     petition = selectors.petition_get_for_user(user=request.user, id=id)
     return [
-        {"at": e.at.isoformat(), "kind": e.kind, "actor": e.actor_label,
-         "unit": e.unit.code if e.unit is not None else None, "data": e.data}
+        {
+            "at": e.at.isoformat(),
+            "kind": e.kind,
+            "actor": e.actor_label,
+            "unit": e.unit.code if e.unit is not None else None,
+            "data": e.data,
+        }
         for e in selectors.petition_timeline(petition)
     ]
 
 
-@router.post("/petitions/{id}/actions/{action}", response=PetitionDetailOut,
-             operation_id="petitions_action")
+@router.post(
+    "/petitions/{id}/actions/{action}", response=PetitionDetailOut, operation_id="petitions_action"
+)
 def petitions_action(request: AuthedHttpRequest, id: str, action: str, payload: ActionIn) -> dict:
     if action not in actions.ACTIONS:
         raise Http404
@@ -106,8 +124,6 @@ def petitions_action(request: AuthedHttpRequest, id: str, action: str, payload: 
     return petition_detail(petition, request.user)
 
 
-@router.get("/petition-categories", response=list[CategoryOut],
-            operation_id="petition_categories")
+@router.get("/petition-categories", response=list[CategoryOut], operation_id="petition_categories")
 def petition_categories(request: HttpRequest) -> list[dict[str, Any]]:
     return [{"code": c.code, "name": c.name} for c in selectors.categories()]
-

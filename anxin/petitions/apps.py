@@ -12,11 +12,21 @@ class PetitionsConfig(AppConfig):
         from anxin.core.permissions import grant
 
         staff_handling = {Role.CLERK, Role.HANDLER, Role.UNIT_HEAD}
-        grant({Role.CLERK, Role.HANDLER, Role.UNIT_HEAD, Role.SUPERVISOR, Role.VIEWER},
-              "petition.view")
+        grant(
+            {Role.CLERK, Role.HANDLER, Role.UNIT_HEAD, Role.SUPERVISOR, Role.VIEWER},
+            "petition.view",
+        )
         grant({Role.CLERK, Role.HANDLER}, "petition.register")
-        grant(staff_handling, "petition.dispatch", "petition.settle", "petition.deliver",
-              "petition.record", "petition.close", "petition.reveal")
-        grant({Role.HANDLER, Role.UNIT_HEAD}, "petition.handle", "petition.review",
-              "petition.recheck")
+        grant(
+            staff_handling,
+            "petition.dispatch",
+            "petition.settle",
+            "petition.deliver",
+            "petition.record",
+            "petition.close",
+            "petition.reveal",
+        )
+        grant(
+            {Role.HANDLER, Role.UNIT_HEAD}, "petition.handle", "petition.review", "petition.recheck"
+        )
         grant({Role.UNIT_HEAD}, "petition.approve")

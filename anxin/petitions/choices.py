@@ -34,8 +34,16 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = frozenset(
-    {Status.REGISTERED, Status.HANDLING, Status.DECIDED, Status.REVIEW, Status.REVIEWED,
-     Status.RECHECK, Status.RECHECKED, Status.DECLINED}
+    {
+        Status.REGISTERED,
+        Status.HANDLING,
+        Status.DECIDED,
+        Status.REVIEW,
+        Status.REVIEWED,
+        Status.RECHECK,
+        Status.RECHECKED,
+        Status.DECLINED,
+    }
 )
 
 

@@ -16,45 +16,65 @@ from anxin.supervision.selectors import clocks_for
 SUBJECT = "petitions.petition"
 
 
-def start(*, actor: Any, petition: Any, name: str, unit: Any, start_on: date,
-          days: int | None = None, responsible: Any = None) -> None:
+def start(
+    *,
+    actor: Any,
+    petition: Any,
+    name: str,
+    unit: Any,
+    start_on: date,
+    days: int | None = None,
+    responsible: Any = None,
+) -> None:
     rule = CLOCKS[name]
     clock_services.clock_start(
-        actor=actor, subject_type=SUBJECT, subject_id=petition.pk, name=name, unit=unit,
-        rule=rule.rule, start_on=start_on, days=rule.days if days is None else days,
+        actor=actor,
+        subject_type=SUBJECT,
+        subject_id=petition.pk,
+        name=name,
+        unit=unit,
+        rule=rule.rule,
+        start_on=start_on,
+        days=rule.days if days is None else days,
         responsible=responsible,
     )
 
 
 def stop(*, actor: Any, petition: Any, name: str, on: date) -> None:
-    clock_services.clock_stop(actor=actor, subject_type=SUBJECT, subject_id=petition.pk,
-                              name=name, on=on)
+    clock_services.clock_stop(
+        actor=actor, subject_type=SUBJECT, subject_id=petition.pk, name=name, on=on
+    )
 
 
 def cancel(*, actor: Any, petition: Any, name: str) -> None:
-    clock_services.clock_cancel(actor=actor, subject_type=SUBJECT, subject_id=petition.pk,
-                                name=name)
+    clock_services.clock_cancel(
+        actor=actor, subject_type=SUBJECT, subject_id=petition.pk, name=name
+    )
 
 
 def extend(*, actor: Any, petition: Any, name: str, days: int) -> None:
-    clock_services.clock_extend(actor=actor, subject_type=SUBJECT, subject_id=petition.pk,
-                                name=name, days=days)
+    clock_services.clock_extend(
+        actor=actor, subject_type=SUBJECT, subject_id=petition.pk, name=name, days=days
+    )
 
 
 def pause(*, actor: Any, petition: Any, name: str, on: date) -> None:
-    clock_services.clock_pause(actor=actor, subject_type=SUBJECT, subject_id=petition.pk,
-                               name=name, on=on)
+    clock_services.clock_pause(
+        actor=actor, subject_type=SUBJECT, subject_id=petition.pk, name=name, on=on
+    )
 
 
 def resume(*, actor: Any, petition: Any, name: str, on: date) -> None:
-    clock_services.clock_resume(actor=actor, subject_type=SUBJECT, subject_id=petition.pk,
-                                name=name, on=on)
+    clock_services.clock_resume(
+        actor=actor, subject_type=SUBJECT, subject_id=petition.pk, name=name, on=on
+    )
 
 
 def running(petition: Any) -> dict[str, Any]:
     """The petition's live clocks by name (running or paused), one query."""
     return {
-        name: clock for name, clock in clocks_for(SUBJECT, petition.pk).items()
+        name: clock
+        for name, clock in clocks_for(SUBJECT, petition.pk).items()
         if clock.state in ("running", "paused")
     }
 

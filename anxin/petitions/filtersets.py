@@ -12,8 +12,19 @@ from anxin.core.models import Unit
 from anxin.petitions.choices import Channel, Kind, Status
 from anxin.petitions.models import Petition
 
-FILTERS = ("status", "channel", "kind", "category", "unit", "leader", "overdue", "backlog",
-           "date_from", "date_to", "q")
+FILTERS = (
+    "status",
+    "channel",
+    "kind",
+    "category",
+    "unit",
+    "leader",
+    "overdue",
+    "backlog",
+    "date_from",
+    "date_to",
+    "q",
+)
 
 
 def _date(value: Any) -> date | None:
@@ -47,9 +58,11 @@ def petition_filter(qs: QuerySet[Petition], **params: Any) -> QuerySet[Petition]
     if str(params.get("overdue", "")).lower() in ("1", "true", "yes", "on"):
         from anxin.supervision.models import Clock
 
-        qs = qs.filter(pk__in=Clock.objects.filter(
-            subject_type="petitions.petition", state="running",
-            due_on__lt=timezone.localdate()).values("subject_id"))
+        qs = qs.filter(
+            pk__in=Clock.objects.filter(
+                subject_type="petitions.petition", state="running", due_on__lt=timezone.localdate()
+            ).values("subject_id")
+        )
     if str(params.get("backlog", "")).lower() in ("1", "true", "yes", "on"):
         qs = qs.filter(is_backlog=True)
     if d := _date(params.get("date_from")):

@@ -15,14 +15,16 @@ from anxin.petitions.rules import MAX_REPRESENTATIVES
 
 class CategoryField(forms.ModelChoiceField):
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(queryset=Category.objects.filter(is_active=True), to_field_name="code",
-                         **kwargs)
+        super().__init__(
+            queryset=Category.objects.filter(is_active=True), to_field_name="code", **kwargs
+        )
 
 
 class PetitionIntakeForm(BootstrapMixin, forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
-    received_on = forms.DateField(label=_("Received on"),
-                                  widget=forms.DateInput(attrs={"type": "date"}))
+    received_on = forms.DateField(
+        label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices)
     category = CategoryField(label=_("Category"))
     title = forms.CharField(label=_("Title"), max_length=200)
@@ -31,14 +33,16 @@ class PetitionIntakeForm(BootstrapMixin, forms.Form):
     place_unit = UnitChoiceField(label=_("Place"), required=False)
     anonymous = forms.BooleanField(label=_("Anonymous (no identity is stored)"), required=False)
     confidential = forms.BooleanField(
-        label=_("Confidential (only the handling staff see the identity)"), required=False)
+        label=_("Confidential (only the handling staff see the identity)"), required=False
+    )
     name = forms.CharField(label=_("Petitioner's name"), max_length=50, required=False)
     id_number = forms.CharField(label=_("Citizen ID number"), max_length=18, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     representatives = forms.CharField(
         label=_("Representatives of a group visit (one per line: name, phone)"),
-        required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("At most %(n)d (Regulation on Petition Work, Art. 20).")
         % {"n": MAX_REPRESENTATIVES},
     )
@@ -50,18 +54,21 @@ class PortalPetitionForm(BootstrapMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices)
     category = CategoryField(label=_("Category"))
     title = forms.CharField(label=_("Title"), max_length=200)
-    content = forms.CharField(label=_("What happened and what you ask for"),
-                              widget=forms.Textarea(attrs={"rows": 8}))
+    content = forms.CharField(
+        label=_("What happened and what you ask for"), widget=forms.Textarea(attrs={"rows": 8})
+    )
     place_unit = UnitChoiceField(label=_("Where (township or community)"), required=False)
     anonymous = forms.BooleanField(label=_("Submit anonymously"), required=False)
     name = forms.CharField(label=_("Your name"), max_length=50, required=False)
     phone = forms.CharField(label=_("Your phone"), max_length=30, required=False)
     address = forms.CharField(label=_("Your address"), max_length=200, required=False)
-    id_number = forms.CharField(label=_("Citizen ID number (optional)"), max_length=18,
-                                required=False)
+    id_number = forms.CharField(
+        label=_("Citizen ID number (optional)"), max_length=18, required=False
+    )
     accused_unit = UnitChoiceField(label=_("Unit you report (for accusations)"), required=False)
-    accused_person = forms.CharField(label=_("Person you report (for accusations)"),
-                                     max_length=100, required=False)
+    accused_person = forms.CharField(
+        label=_("Person you report (for accusations)"), max_length=100, required=False
+    )
 
 
 class TrackForm(BootstrapMixin, forms.Form):

@@ -24,8 +24,14 @@ SAME_FACTS = 0.6
 
 
 def search_text(petition: Petition) -> str:
-    return " ".join([petition.number, petition.title, petition.content,
-                     petition.category.name if petition.category_id else ""])
+    return " ".join(
+        [
+            petition.number,
+            petition.title,
+            petition.content,
+            petition.category.name if petition.category_id else "",
+        ]
+    )
 
 
 def index_petition(petition: Petition) -> None:
@@ -49,22 +55,39 @@ def find_related(petition: Petition) -> list[dict[str, Any]]:
     qs = qs.exclude(status=Status.MERGED)
     if petition.place_unit_id:
         qs = qs.filter(Q(place_unit_id=petition.place_unit_id) | Q(place_unit__isnull=True))
-    rows = list(qs.order_by("-received_on", "-id").values(
-        "pk", "uid", "number", "title", "content", "kind", "status")[:CANDIDATES])
-    rechecked = set(
-        Decision.objects.filter(petition_id__in=[r["pk"] for r in rows], stage=Stage.RECHECK,
-                                signed_off_at__isnull=False).values_list("petition_id", flat=True)
+    rows = list(
+        qs.order_by("-received_on", "-id").values(
+            "pk", "uid", "number", "title", "content", "kind", "status"
+        )[:CANDIDATES]
     )
-    related = []
+    rechecked = set(
+        Decision.objects.filter(
+            petition_id__in=[r["pk"] for r in rows],
+            stage=Stage.RECHECK,
+            signed_off_at__isnull=False,
+        ).values_list("petition_id", flat=True)
+    )
+    related: list[dict[str, Any]] = []
     for row in rows:
         score = similarity(mine, _tokens(row["title"], row["content"]))
         if score < SIMILAR:
             continue
         reason = "similar"
-        if (petition.kind == Kind.CLAIM and row["kind"] == Kind.CLAIM
-                and row["pk"] in rechecked and score >= SAME_FACTS):
+        if (
+            petition.kind == Kind.CLAIM
+            and row["kind"] == Kind.CLAIM
+            and row["pk"] in rechecked
+            and score >= SAME_FACTS
+        ):
             reason = "no_reacceptance"
-        related.append({"pk": row["pk"], "id": str(row["uid"]), "number": row["number"],
-                        "reason": reason, "score": round(score, 2)})
+        related.append(
+            {
+                "pk": row["pk"],
+                "id": str(row["uid"]),
+                "number": row["number"],
+                "reason": reason,
+                "score": round(score, 2),
+            }
+        )
     related.sort(key=lambda r: (r["reason"] != "no_reacceptance", -r["score"]))
     return related[:5]

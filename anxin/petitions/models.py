@@ -88,16 +88,28 @@ class Petition(models.Model):
         Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     place_unit = models.ForeignKey(
-        Unit, verbose_name=_("place"), null=True, blank=True, on_delete=models.PROTECT,
+        Unit,
+        verbose_name=_("place"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     lead_unit = models.ForeignKey(
-        Unit, verbose_name=_("lead unit"), null=True, blank=True, on_delete=models.PROTECT,
+        Unit,
+        verbose_name=_("lead unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     leader = models.ForeignKey(
-        User, verbose_name=_("leader who owns the case"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        User,
+        verbose_name=_("leader who owns the case"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     review_unit = models.ForeignKey(
         Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -105,12 +117,17 @@ class Petition(models.Model):
     recheck_unit = models.ForeignKey(
         Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices,
-                              default=Status.REGISTERED)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.REGISTERED
+    )
     anonymous = models.BooleanField(_("anonymous"), default=False)
     confidential = models.BooleanField(_("confidential"), default=False)
     accused_unit = models.ForeignKey(
-        Unit, verbose_name=_("accused unit"), null=True, blank=True, on_delete=models.PROTECT,
+        Unit,
+        verbose_name=_("accused unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     accused_person = EncryptedTextField(_("accused person"), blank=True)
@@ -148,11 +165,13 @@ class Petition(models.Model):
         verbose_name = _("petition")
         verbose_name_plural = _("petitions")
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=Status.values),
-                                   name="petition_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="petition_status_valid"
+            ),
             models.CheckConstraint(condition=Q(kind__in=Kind.values), name="petition_kind_valid"),
-            models.CheckConstraint(condition=Q(channel__in=Channel.values),
-                                   name="petition_channel_valid"),
+            models.CheckConstraint(
+                condition=Q(channel__in=Channel.values), name="petition_channel_valid"
+            ),
         ]
         indexes = [
             models.Index(fields=["-received_on", "-id"], name="petition_ledger"),
@@ -163,8 +182,9 @@ class Petition(models.Model):
             models.Index(fields=["kind", "-received_on"], name="petition_kind"),
             models.Index(fields=["channel", "-received_on"], name="petition_channel"),
             models.Index(fields=["leader", "status"], name="petition_leader"),
-            models.Index(fields=["is_backlog"], condition=Q(is_backlog=True),
-                         name="petition_backlog"),
+            models.Index(
+                fields=["is_backlog"], condition=Q(is_backlog=True), name="petition_backlog"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -196,8 +216,9 @@ class PetitionUnit(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["petition", "unit", "role"],
-                                    name="petition_unit_unique"),
+            models.UniqueConstraint(
+                fields=["petition", "unit", "role"], name="petition_unit_unique"
+            ),
         ]
         indexes = [models.Index(fields=["unit", "petition"], name="petition_unit_by_unit")]
 
@@ -224,11 +245,13 @@ class ResolutionOwner(models.Model):
 
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="owners")
     level = models.CharField(max_length=12, choices=LeaderLevel.choices)
-    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="+")
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     name = models.CharField(max_length=50, blank=True)
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="+")
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"{self.get_level_display()} {self.name}"
@@ -263,8 +286,9 @@ class Decision(models.Model):
     legal_basis = models.TextField(_("legal basis"))
     drafted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     drafted_at = models.DateTimeField(default=timezone.now)
-    signed_off_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="+")
+    signed_off_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     signed_off_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -283,8 +307,9 @@ class Delivery(models.Model):
     document = models.CharField(max_length=20, choices=DocumentKind.choices)
     method = models.CharField(max_length=12, choices=DeliveryMethod.choices)
     delivered_on = models.DateField()
-    recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    recorded_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -300,11 +325,13 @@ class PetitionEvent(models.Model):
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=32)
-    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+")
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     actor_label = models.CharField(max_length=150, blank=True)
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="+")
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:

@@ -17,9 +17,13 @@ def deadlines_for(petitions: list[Petition]) -> dict[int, dict[str, str]]:
     from anxin.supervision.models import Clock
 
     out: dict[int, dict[str, str]] = defaultdict(dict)
-    rows = (Clock.objects.filter(subject_type="petitions.petition",
-                                 subject_id__in=[p.pk for p in petitions])
-            .exclude(state="cancelled").values_list("subject_id", "name", "due_on"))
+    rows = (
+        Clock.objects.filter(
+            subject_type="petitions.petition", subject_id__in=[p.pk for p in petitions]
+        )
+        .exclude(state="cancelled")
+        .values_list("subject_id", "name", "due_on")
+    )
     for subject_id, name, due_on in rows:
         out[subject_id][name] = due_on.isoformat()
     return out
@@ -40,7 +44,7 @@ def petition_out(p: Petition, deadlines: dict[str, str]) -> dict[str, Any]:
         "category": p.category.code,
         "title": p.title,
         "received_on": p.received_on,
-        "registering_unit": p.registering_unit.code if hasattr(p, "registering_unit") else "",
+        "registering_unit": p.registering_unit.code,
         "current_unit": p.current_unit.code,
         "lead_unit": _code(p.lead_unit),
         "leader": p.leader.username if p.leader is not None else None,
@@ -58,11 +62,21 @@ def petition_out(p: Petition, deadlines: dict[str, str]) -> dict[str, Any]:
 
 def person_out(c: Complainant, *, identity: bool, revealed: bool = False) -> dict[str, Any]:
     if not identity:
-        return {"name": _("(confidential)"), "id_number": "", "phone": "", "address": "",
-                "representative": c.is_representative}
+        return {
+            "name": _("(confidential)"),
+            "id_number": "",
+            "phone": "",
+            "address": "",
+            "representative": c.is_representative,
+        }
     if revealed:
-        return {"name": c.name, "id_number": c.id_number, "phone": c.phone,
-                "address": c.address, "representative": c.is_representative}
+        return {
+            "name": c.name,
+            "id_number": c.id_number,
+            "phone": c.phone,
+            "address": c.address,
+            "representative": c.is_representative,
+        }
     return {
         "name": c.name if identity else mask_name(c.name),
         "id_number": mask_id_number(c.id_number) if c.id_number else "",
@@ -72,20 +86,29 @@ def person_out(c: Complainant, *, identity: bool, revealed: bool = False) -> dic
     }
 
 
-def petition_detail(p: Petition, user: Any, *, related: list[dict[str, Any]] | None = None,
-                    query_code: str | None = None) -> dict[str, Any]:
+def petition_detail(
+    p: Petition,
+    user: Any,
+    *,
+    related: list[dict[str, Any]] | None = None,
+    query_code: str | None = None,
+) -> dict[str, Any]:
     identity = can_see_identity(user, p) if user is not None else False
     people = list(p.complainants.all()) if not p.anonymous else []
     data = petition_out(p, deadlines_for([p])[p.pk])
-    data.update({
-        "content": p.content,
-        "place_unit": _code(p.place_unit),
-        "accused_unit": _code(p.accused_unit),
-        "review_unit": _code(p.review_unit),
-        "recheck_unit": _code(p.recheck_unit),
-        "complainants": [person_out(c, identity=identity) for c in people],
-        "related": [{"id": r["id"], "number": r["number"], "reason": r["reason"]}
-                    for r in (related or [])],
-        "query_code": query_code,
-    })
+    data.update(
+        {
+            "content": p.content,
+            "place_unit": _code(p.place_unit),
+            "accused_unit": _code(p.accused_unit),
+            "review_unit": _code(p.review_unit),
+            "recheck_unit": _code(p.recheck_unit),
+            "complainants": [person_out(c, identity=identity) for c in people],
+            "related": [
+                {"id": r["id"], "number": r["number"], "reason": r["reason"]}
+                for r in (related or [])
+            ],
+            "query_code": query_code,
+        }
+    )
     return data

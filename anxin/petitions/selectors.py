@@ -13,7 +13,7 @@ from anxin.petitions.filtersets import petition_filter
 from anxin.petitions.models import Category, Petition, PetitionEvent
 
 LEDGER_ORDERING = ("-received_on", "-id")
-LIST_RELATED = ("category", "current_unit", "lead_unit", "leader")
+LIST_RELATED = ("category", "registering_unit", "current_unit", "lead_unit", "leader")
 
 
 def petition_list(*, user: Any, **filters: Any) -> QuerySet[Petition]:
@@ -32,10 +32,19 @@ def petition_get_for_user(*, user: Any, id: str, action: str = "view") -> Petiti
         raise Http404 from None
     return get_for_user(
         Petition.objects.select_related(
-            *LIST_RELATED, "registering_unit", "place_unit", "accused_unit", "review_unit",
-            "recheck_unit", "forwarded_by_unit", "decline_reason", "merged_into", "repeat_of",
+            *LIST_RELATED,
+            "place_unit",
+            "accused_unit",
+            "review_unit",
+            "recheck_unit",
+            "forwarded_by_unit",
+            "decline_reason",
+            "merged_into",
+            "repeat_of",
         ),
-        user, action=action, uid=uid,
+        user,
+        action=action,
+        uid=uid,
     )
 
 
@@ -43,8 +52,11 @@ def petition_by_query_code(code: str) -> Petition | None:
     """The portal's lookup: the query code is the petitioner's secret (no enumeration)."""
     from anxin.petitions.services import query_digest
 
-    return (Petition.objects.select_related("category", "current_unit", "lead_unit")
-            .filter(query_digest=query_digest(code)).first())
+    return (
+        Petition.objects.select_related("category", "current_unit", "lead_unit")
+        .filter(query_digest=query_digest(code))
+        .first()
+    )
 
 
 def petition_timeline(petition: Petition) -> QuerySet[PetitionEvent]:
@@ -63,8 +75,12 @@ def can_see_identity(user: Any, petition: Petition) -> bool:
         return True
     return any(
         unit_in_scope(user, "petition.reveal", unit)
-        for unit in (petition.current_unit, petition.lead_unit, petition.review_unit,
-                     petition.recheck_unit)
+        for unit in (
+            petition.current_unit,
+            petition.lead_unit,
+            petition.review_unit,
+            petition.recheck_unit,
+        )
         if unit is not None
     )
 
@@ -76,24 +92,34 @@ def petitions_due_for_closing(*, on: date) -> QuerySet[Any]:
     from anxin.supervision.models import Clock
 
     lapsed = Clock.objects.filter(
-        subject_type="petitions.petition", subject_id=OuterRef("pk"),
-        name__in=["review_request_by", "recheck_request_by"], state="running", due_on__lt=on,
+        subject_type="petitions.petition",
+        subject_id=OuterRef("pk"),
+        name__in=["review_request_by", "recheck_request_by"],
+        state="running",
+        due_on__lt=on,
     )
     satisfied = Q(rating__in=[Rating.SATISFIED, Rating.BASICALLY_SATISFIED])
     recheck_delivered = Q(deliveries__document="recheck_decision")
     answered = ~Q(kind=Kind.CLAIM) & Q(deliveries__document="decision")
-    qs = Petition.objects.filter(
-        Q(status=Status.DECLINED)
-        | Q(status__in=[Status.DECIDED, Status.REVIEWED, Status.RECHECKED]) & satisfied
-        | Q(status=Status.RECHECKED) & recheck_delivered
-        | Q(status__in=[Status.DECIDED, Status.REVIEWED]) & Exists(lapsed)
-        | Q(status=Status.DECIDED) & answered
-    ).annotate(reason=Case(
-        When(status=Status.DECLINED, then=Value("declined")),
-        When(satisfied, then=Value("satisfied")),
-        When(status=Status.RECHECKED, then=Value("rechecked")),
-        When(~Q(kind=Kind.CLAIM), then=Value("answered")),
-        default=Value("window_lapsed"),
-        output_field=CharField(),
-    )).order_by("id").distinct()
+    qs = (
+        Petition.objects.filter(
+            Q(status=Status.DECLINED)
+            | Q(status__in=[Status.DECIDED, Status.REVIEWED, Status.RECHECKED]) & satisfied
+            | Q(status=Status.RECHECKED) & recheck_delivered
+            | Q(status__in=[Status.DECIDED, Status.REVIEWED]) & Exists(lapsed)
+            | Q(status=Status.DECIDED) & answered
+        )
+        .annotate(
+            reason=Case(
+                When(status=Status.DECLINED, then=Value("declined")),
+                When(satisfied, then=Value("satisfied")),
+                When(status=Status.RECHECKED, then=Value("rechecked")),
+                When(~Q(kind=Kind.CLAIM), then=Value("answered")),
+                default=Value("window_lapsed"),
+                output_field=CharField(),
+            )
+        )
+        .order_by("id")
+        .distinct()
+    )
     return qs.values_list("pk", "reason")

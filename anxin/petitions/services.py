@@ -69,16 +69,33 @@ def today() -> date:
 
 # --- shared steps ---------------------------------------------------------------------------
 
-def _event(petition: Petition, event_kind: str, actor: User | None, /, *,
-           unit: Unit | None = None, public: bool = False, audit: dict[str, Any] | None = None,
-           **data: Any) -> None:
+
+def _event(
+    petition: Petition,
+    event_kind: str,
+    actor: User | None,
+    /,
+    *,
+    unit: Unit | None = None,
+    public: bool = False,
+    audit: dict[str, Any] | None = None,
+    **data: Any,
+) -> None:
     PetitionEvent.objects.create(
-        petition=petition, kind=event_kind, actor=actor,
+        petition=petition,
+        kind=event_kind,
+        actor=actor,
         actor_label=actor.display_name if actor else (_("Petitioner") if public else _("System")),
-        unit=unit, data=data,
+        unit=unit,
+        data=data,
     )
-    audit_record(actor=actor, action=f"petition.{event_kind}", obj=petition,
-                 after=audit if audit is not None else data, public=public)
+    audit_record(
+        actor=actor,
+        action=f"petition.{event_kind}",
+        obj=petition,
+        after=audit if audit is not None else data,
+        public=public,
+    )
 
 
 def _link(petition: Petition, unit: Unit, role: str) -> None:
@@ -101,9 +118,10 @@ def _step(actor: User | None, petition: Petition, action: str, version: int | No
             % {"status": locked.get_status_display(), "action": action_label(action)},
             extra={"status": locked.status},
         )
-    if actor is not None and not Petition.objects.restrict(actor, permission).filter(
-        pk=locked.pk
-    ).exists():
+    if (
+        actor is not None
+        and not Petition.objects.restrict(actor, permission).filter(pk=locked.pk).exists()
+    ):
         raise PermissionDenied
     return locked
 
@@ -116,14 +134,23 @@ def _save(petition: Petition, *fields: str) -> None:
 
 def action_label(action: str) -> str:
     labels = {
-        "accept": _("accept"), "decline": _("decline"), "forward": _("forward"),
-        "object": _("object to the assignment"), "settle_objection": _("settle the objection"),
-        "merge": _("merge"), "extend": _("extend the time limit"), "pause": _("pause the clock"),
-        "resume": _("resume the clock"), "decide": _("draft the decision"),
+        "accept": _("accept"),
+        "decline": _("decline"),
+        "forward": _("forward"),
+        "object": _("object to the assignment"),
+        "settle_objection": _("settle the objection"),
+        "merge": _("merge"),
+        "extend": _("extend the time limit"),
+        "pause": _("pause the clock"),
+        "resume": _("resume the clock"),
+        "decide": _("draft the decision"),
         "decide_review": _("draft the review decision"),
-        "decide_recheck": _("draft the re-review decision"), "sign_off": _("sign off"),
-        "deliver": _("record delivery"), "rate": _("record the rating"),
-        "request_review": _("request a review"), "request_recheck": _("request a re-review"),
+        "decide_recheck": _("draft the re-review decision"),
+        "sign_off": _("sign off"),
+        "deliver": _("record delivery"),
+        "rate": _("record the rating"),
+        "request_review": _("request a review"),
+        "request_recheck": _("request a re-review"),
         "close": _("close"),
     }
     return str(labels.get(action, action))
@@ -136,13 +163,18 @@ def _unit_for_accusation(petition: Petition, unit: Unit, field_name: str) -> Non
         and petition.accused_unit is not None
         and unit.path.startswith(petition.accused_unit.path)
     ):
-        raise ValidationError({field_name: _(
-            "An accusation cannot be sent to the accused unit or a unit under it "
-            "(Regulation on Petition Work, Art. 30)."
-        )})
+        raise ValidationError(
+            {
+                field_name: _(
+                    "An accusation cannot be sent to the accused unit or a unit under it "
+                    "(Regulation on Petition Work, Art. 30)."
+                )
+            }
+        )
 
 
 # --- registration (items 1, 2) --------------------------------------------------------------
+
 
 @dataclass
 class ComplainantIn:
@@ -159,8 +191,13 @@ class Registration:
     related: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _validate_people(*, anonymous: bool, complainants: list[ComplainantIn],
-                     representatives: list[ComplainantIn], channel: str) -> dict[str, Any]:
+def _validate_people(
+    *,
+    anonymous: bool,
+    complainants: list[ComplainantIn],
+    representatives: list[ComplainantIn],
+    channel: str,
+) -> dict[str, Any]:
     errors: dict[str, Any] = {}
     if anonymous and (complainants or representatives):
         errors["complainants"] = _(
@@ -228,40 +265,73 @@ def petition_register(
         errors["accused_unit"] = _("Name the accused unit or person.")
     if kind != Kind.ACCUSATION and (accused_unit is not None or accused_person.strip()):
         errors["accused_unit"] = _("Only accusations name an accused unit or person.")
-    errors.update(_validate_people(anonymous=anonymous, complainants=complainants,
-                                   representatives=representatives, channel=channel))
+    errors.update(
+        _validate_people(
+            anonymous=anonymous,
+            complainants=complainants,
+            representatives=representatives,
+            channel=channel,
+        )
+    )
     if errors:
         raise ValidationError(errors)
-    if kind == Kind.ACCUSATION and accused_unit is not None and unit.path.startswith(
-        accused_unit.path
+    if (
+        kind == Kind.ACCUSATION
+        and accused_unit is not None
+        and unit.path.startswith(accused_unit.path)
     ):
-        raise ValidationError({"unit": _(
-            "An accusation cannot be registered with the accused unit or a unit under it "
-            "(Regulation on Petition Work, Art. 30)."
-        )})
+        raise ValidationError(
+            {
+                "unit": _(
+                    "An accusation cannot be registered with the accused unit or a unit under it "
+                    "(Regulation on Petition Work, Art. 30)."
+                )
+            }
+        )
 
     query_code = _new_query_code()
     petition = Petition.objects.create(
         number=_next_number(received_on.year),
         query_digest=query_digest(query_code),
-        channel=channel, kind=kind, category=category, title=title.strip()[:200],
-        content=content.strip(), received_on=received_on, registered_by=actor,
-        registering_unit=unit, current_unit=unit, place_unit=place_unit,
-        anonymous=anonymous, confidential=confidential, accused_unit=accused_unit,
+        channel=channel,
+        kind=kind,
+        category=category,
+        title=title.strip()[:200],
+        content=content.strip(),
+        received_on=received_on,
+        registered_by=actor,
+        registering_unit=unit,
+        current_unit=unit,
+        place_unit=place_unit,
+        anonymous=anonymous,
+        confidential=confidential,
+        accused_unit=accused_unit,
         accused_person=accused_person.strip(),
     )
     Complainant.objects.bulk_create(
-        [Complainant(petition=petition, name=p.name.strip(),
-                     id_number=normalize_id_number(p.id_number) if p.id_number else "",
-                     phone=p.phone.strip(), address=p.address.strip())
-         for p in complainants]
-        + [Complainant(petition=petition, name=p.name.strip(), phone=p.phone.strip(),
-                       is_representative=True) for p in representatives]
+        [
+            Complainant(
+                petition=petition,
+                name=p.name.strip(),
+                id_number=normalize_id_number(p.id_number) if p.id_number else "",
+                phone=p.phone.strip(),
+                address=p.address.strip(),
+            )
+            for p in complainants
+        ]
+        + [
+            Complainant(
+                petition=petition,
+                name=p.name.strip(),
+                phone=p.phone.strip(),
+                is_representative=True,
+            )
+            for p in representatives
+        ]
     )
     _link(petition, unit, PetitionUnit.Role.REGISTERING)
     _link(petition, unit, PetitionUnit.Role.HOLDING)
-    clocks.start(actor=actor, petition=petition, name="accept_by", unit=unit,
-                 start_on=received_on)
+    clocks.start(actor=actor, petition=petition, name="accept_by", unit=unit, start_on=received_on)
     from anxin.petitions.matching import find_related, index_petition
 
     index_petition(petition)
@@ -275,18 +345,35 @@ def petition_register(
     if flags or related:
         petition.flags = flags
         petition.save(update_fields=["flags", "repeat_of"])
-    _event(petition, "registered", actor, unit=unit, public=public,
-           channel=channel, kind=kind, received_on=received_on.isoformat(),
-           number=petition.number, flags=flags)
+    _event(
+        petition,
+        "registered",
+        actor,
+        unit=unit,
+        public=public,
+        channel=channel,
+        kind=kind,
+        received_on=received_on.isoformat(),
+        number=petition.number,
+        flags=flags,
+    )
     return Registration(petition, query_code, related)
 
 
 # --- dispatch: accept, decline, forward, object, settle, merge (item 4) ---------------------
 
+
 @transaction.atomic
-def petition_accept(*, actor: User | None, petition: Petition, lead_unit: Unit,
-                    co_units: list[Unit] | None = None, leader: User | None = None,
-                    version: int | None = None, on: date | None = None) -> Petition:
+def petition_accept(
+    *,
+    actor: User | None,
+    petition: Petition,
+    lead_unit: Unit,
+    co_units: list[Unit] | None = None,
+    leader: User | None = None,
+    version: int | None = None,
+    on: date | None = None,
+) -> Petition:
     petition = _step(actor, petition, "accept", version)
     co_units = [u for u in (co_units or []) if u.pk != lead_unit.pk]
     _unit_for_accusation(petition, lead_unit, "lead_unit")
@@ -307,23 +394,43 @@ def petition_accept(*, actor: User | None, petition: Petition, lead_unit: Unit,
     clocks.stop(actor=actor, petition=petition, name="accept_by", on=on)
     if "object_by" in live:
         clocks.cancel(actor=actor, petition=petition, name="object_by")
-    clocks.start(actor=actor, petition=petition, name="handle_by", unit=lead_unit, start_on=on,
-                 days=rules.handle_days(petition.kind), responsible=leader)
-    _event(petition, "accepted", actor, unit=petition.current_unit, lead_unit=lead_unit.code,
-           co_units=[u.code for u in co_units], leader=leader.username if leader else "")
+    clocks.start(
+        actor=actor,
+        petition=petition,
+        name="handle_by",
+        unit=lead_unit,
+        start_on=on,
+        days=rules.handle_days(petition.kind),
+        responsible=leader,
+    )
+    _event(
+        petition,
+        "accepted",
+        actor,
+        unit=petition.current_unit,
+        lead_unit=lead_unit.code,
+        co_units=[u.code for u in co_units],
+        leader=leader.username if leader else "",
+    )
     return petition
 
 
 @transaction.atomic
-def petition_decline(*, actor: User | None, petition: Petition, reason: DeclineReason,
-                     channel_advice: str = "", version: int | None = None,
-                     on: date | None = None) -> Petition:
+def petition_decline(
+    *,
+    actor: User | None,
+    petition: Petition,
+    reason: DeclineReason,
+    channel_advice: str = "",
+    version: int | None = None,
+    on: date | None = None,
+) -> Petition:
     petition = _step(actor, petition, "decline", version)
     advice = channel_advice.strip() or reason.channel_advice
     if not advice:
-        raise ValidationError({"channel_advice": _(
-            "Tell the petitioner which channel to use instead."
-        )})
+        raise ValidationError(
+            {"channel_advice": _("Tell the petitioner which channel to use instead.")}
+        )
     petition.status = Status.DECLINED
     petition.decline_reason = reason
     petition.channel_advice = advice[:200]
@@ -332,14 +439,26 @@ def petition_decline(*, actor: User | None, petition: Petition, reason: DeclineR
     clocks.stop(actor=actor, petition=petition, name="accept_by", on=on or today())
     if "object_by" in live:
         clocks.cancel(actor=actor, petition=petition, name="object_by")
-    _event(petition, "declined", actor, unit=petition.current_unit, reason=reason.name,
-           channel_advice=advice)
+    _event(
+        petition,
+        "declined",
+        actor,
+        unit=petition.current_unit,
+        reason=reason.name,
+        channel_advice=advice,
+    )
     return petition
 
 
 @transaction.atomic
-def petition_forward(*, actor: User | None, petition: Petition, to_unit: Unit,
-                     version: int | None = None, on: date | None = None) -> Petition:
+def petition_forward(
+    *,
+    actor: User | None,
+    petition: Petition,
+    to_unit: Unit,
+    version: int | None = None,
+    on: date | None = None,
+) -> Petition:
     """Art. 22: forward (转送) to the competent unit; fresh 15 days; 5 working days to object."""
     petition = _step(actor, petition, "forward", version)
     if to_unit.pk == petition.current_unit_id:
@@ -354,9 +473,9 @@ def petition_forward(*, actor: User | None, petition: Petition, to_unit: Unit,
     petition.transfer_count += 1
     petition.flags = [f for f in petition.flags if f != "objection_pending"]
     _save(petition, "forwarded_by_unit", "current_unit", "transfer_count", "flags")
-    PetitionUnit.objects.filter(petition=petition, unit=previous,
-                                role=PetitionUnit.Role.HOLDING).update(
-        role=PetitionUnit.Role.FORMER)
+    PetitionUnit.objects.filter(
+        petition=petition, unit=previous, role=PetitionUnit.Role.HOLDING
+    ).update(role=PetitionUnit.Role.FORMER)
     _link(petition, previous, PetitionUnit.Role.FORMER)
     PetitionUnit.objects.filter(petition=petition, role=PetitionUnit.Role.HOLDING).delete()
     _link(petition, to_unit, PetitionUnit.Role.HOLDING)
@@ -366,14 +485,27 @@ def petition_forward(*, actor: User | None, petition: Petition, to_unit: Unit,
         clocks.cancel(actor=actor, petition=petition, name="object_by")
     clocks.start(actor=actor, petition=petition, name="accept_by", unit=to_unit, start_on=on)
     clocks.start(actor=actor, petition=petition, name="object_by", unit=to_unit, start_on=on)
-    _event(petition, "forwarded", actor, unit=previous, to_unit=to_unit.code,
-           from_unit=previous.code, transfers=petition.transfer_count)
+    _event(
+        petition,
+        "forwarded",
+        actor,
+        unit=previous,
+        to_unit=to_unit.code,
+        from_unit=previous.code,
+        transfers=petition.transfer_count,
+    )
     return petition
 
 
 @transaction.atomic
-def petition_object(*, actor: User | None, petition: Petition, reason: str,
-                    version: int | None = None, on: date | None = None) -> Petition:
+def petition_object(
+    *,
+    actor: User | None,
+    petition: Petition,
+    reason: str,
+    version: int | None = None,
+    on: date | None = None,
+) -> Petition:
     """Art. 23: the receiving unit objects to a mis-routed case within 5 working days."""
     petition = _step(actor, petition, "object", version)
     live = clocks.running(petition)
@@ -381,10 +513,15 @@ def petition_object(*, actor: User | None, petition: Petition, reason: str,
         raise StateConflict(_("Only a case forwarded to your unit can be objected to."))
     on = on or today()
     if on > live["object_by"].due_on:
-        raise ValidationError({"reason": _(
-            "The time to object ended on %(date)s (5 working days, Regulation on Petition "
-            "Work, Art. 23)."
-        ) % {"date": live["object_by"].due_on.isoformat()}})
+        raise ValidationError(
+            {
+                "reason": _(
+                    "The time to object ended on %(date)s (5 working days, Regulation on Petition "
+                    "Work, Art. 23)."
+                )
+                % {"date": live["object_by"].due_on.isoformat()}
+            }
+        )
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reasons for the objection.")})
     petition.flags = [*petition.flags, "objection_pending"]
@@ -395,9 +532,15 @@ def petition_object(*, actor: User | None, petition: Petition, reason: str,
 
 
 @transaction.atomic
-def petition_settle_objection(*, actor: User | None, petition: Petition, upheld: bool,
-                              to_unit: Unit | None = None, version: int | None = None,
-                              on: date | None = None) -> Petition:
+def petition_settle_objection(
+    *,
+    actor: User | None,
+    petition: Petition,
+    upheld: bool,
+    to_unit: Unit | None = None,
+    version: int | None = None,
+    on: date | None = None,
+) -> Petition:
     """The dispatcher settles: upheld → back to the dispatcher (fresh 15 days) or elsewhere."""
     petition = _step(actor, petition, "settle_objection", version)
     if "objection_pending" not in petition.flags:
@@ -406,8 +549,7 @@ def petition_settle_objection(*, actor: User | None, petition: Petition, upheld:
     petition.flags = [f for f in petition.flags if f != "objection_pending"]
     if not upheld:
         _save(petition, "flags")
-        _event(petition, "objection_settled", actor, unit=petition.forwarded_by_unit,
-               upheld=False)
+        _event(petition, "objection_settled", actor, unit=petition.forwarded_by_unit, upheld=False)
         return petition
     dispatcher = petition.forwarded_by_unit
     target = to_unit or dispatcher
@@ -426,22 +568,31 @@ def petition_settle_objection(*, actor: User | None, petition: Petition, upheld:
         petition.forwarded_by_unit = dispatcher
         clocks.cancel(actor=actor, petition=petition, name="object_by")
         clocks.start(actor=actor, petition=petition, name="object_by", unit=target, start_on=on)
-    _event(petition, "objection_settled", actor, unit=dispatcher, upheld=True,
-           to_unit=target.code, transfers=petition.transfer_count)
+    _event(
+        petition,
+        "objection_settled",
+        actor,
+        unit=dispatcher,
+        upheld=True,
+        to_unit=target.code,
+        transfers=petition.transfer_count,
+    )
     return petition
 
 
 @transaction.atomic
-def petition_merge(*, actor: User | None, petition: Petition, into: Petition,
-                   version: int | None = None) -> Petition:
+def petition_merge(
+    *, actor: User | None, petition: Petition, into: Petition, version: int | None = None
+) -> Petition:
     """并单: a duplicate joins an existing case; its people count as supporters of that case."""
     petition = _step(actor, petition, "merge", version)
     if into.pk == petition.pk:
         raise ValidationError({"into": _("A case cannot be merged into itself.")})
     target = Petition.objects.select_for_update().get(pk=into.pk)
     if target.status == Status.MERGED:
-        raise ValidationError({"into": _("That case was itself merged; choose the case it "
-                                         "was merged into.")})
+        raise ValidationError(
+            {"into": _("That case was itself merged; choose the case it was merged into.")}
+        )
     added = 1 + petition.supporters
     petition.status = Status.MERGED
     petition.merged_into = target
@@ -452,16 +603,24 @@ def petition_merge(*, actor: User | None, petition: Petition, into: Petition,
     for name in clocks.running(petition):
         clocks.cancel(actor=actor, petition=petition, name=name)
     _event(petition, "merged", actor, unit=petition.current_unit, into=target.number)
-    _event(target, "merged_in", actor, unit=petition.current_unit, case=petition.number,
-           supporters=target.supporters)
+    _event(
+        target,
+        "merged_in",
+        actor,
+        unit=petition.current_unit,
+        case=petition.number,
+        supporters=target.supporters,
+    )
     return petition
 
 
 # --- handling (items 5, 6) ------------------------------------------------------------------
 
+
 @transaction.atomic
-def petition_extend(*, actor: User | None, petition: Petition, days: int, reason: str,
-                    version: int | None = None) -> Petition:
+def petition_extend(
+    *, actor: User | None, petition: Petition, days: int, reason: str, version: int | None = None
+) -> Petition:
     """Art. 34: the unit head approves an extension; at most 30 days in total."""
     petition = _step(actor, petition, "extend", version)
     if petition.kind != Kind.CLAIM:
@@ -469,33 +628,57 @@ def petition_extend(*, actor: User | None, petition: Petition, days: int, reason
     if days < 1:
         raise ValidationError({"days": _("Extend by at least one day.")})
     if petition.extension_days + days > rules.MAX_EXTENSION_DAYS:
-        raise ValidationError({"days": _(
-            "Extensions may add at most %(max)d days in total (Regulation on Petition Work, "
-            "Art. 34); %(used)d are already used."
-        ) % {"max": rules.MAX_EXTENSION_DAYS, "used": petition.extension_days}})
+        raise ValidationError(
+            {
+                "days": _(
+                    "Extensions may add at most %(max)d days in total (Regulation on Petition Work, "
+                    "Art. 34); %(used)d are already used."
+                )
+                % {"max": rules.MAX_EXTENSION_DAYS, "used": petition.extension_days}
+            }
+        )
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason; the petitioner is told it.")})
     petition.extension_days += days
     _save(petition, "extension_days")
     clocks.extend(actor=actor, petition=petition, name="handle_by", days=days)
-    _event(petition, "extended", actor, unit=petition.lead_unit, days=days,
-           reason=reason.strip(), total=petition.extension_days)
+    _event(
+        petition,
+        "extended",
+        actor,
+        unit=petition.lead_unit,
+        days=days,
+        reason=reason.strip(),
+        total=petition.extension_days,
+    )
     return petition
 
 
-STAGE_CLOCK = {Status.HANDLING: "handle_by", Status.REVIEW: "review_by",
-               Status.RECHECK: "recheck_by"}
+STAGE_CLOCK = {
+    Status.HANDLING: "handle_by",
+    Status.REVIEW: "review_by",
+    Status.RECHECK: "recheck_by",
+}
 
 
 @transaction.atomic
-def petition_pause(*, actor: User | None, petition: Petition, reason: str,
-                   version: int | None = None, on: date | None = None) -> Petition:
+def petition_pause(
+    *,
+    actor: User | None,
+    petition: Petition,
+    reason: str,
+    version: int | None = None,
+    on: date | None = None,
+) -> Petition:
     """A hearing or technical appraisal: the days paused are not counted (Art. 36)."""
     petition = _step(actor, petition, "pause", version)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the clock stops (a hearing, an appraisal).")})
     name = STAGE_CLOCK[Status(petition.status)]
-    if clocks.running(petition).get(name) is None or clocks.running(petition)[name].state == "paused":
+    if (
+        clocks.running(petition).get(name) is None
+        or clocks.running(petition)[name].state == "paused"
+    ):
         raise StateConflict(_("The clock is already paused."))
     clocks.pause(actor=actor, petition=petition, name=name, on=on or today())
     _save(petition)
@@ -504,8 +687,9 @@ def petition_pause(*, actor: User | None, petition: Petition, reason: str,
 
 
 @transaction.atomic
-def petition_resume(*, actor: User | None, petition: Petition, version: int | None = None,
-                    on: date | None = None) -> Petition:
+def petition_resume(
+    *, actor: User | None, petition: Petition, version: int | None = None, on: date | None = None
+) -> Petition:
     petition = _step(actor, petition, "resume", version)
     name = STAGE_CLOCK[Status(petition.status)]
     clock = clocks.running(petition).get(name)
@@ -517,10 +701,21 @@ def petition_resume(*, actor: User | None, petition: Petition, version: int | No
     return petition
 
 
-def _draft(actor: User | None, petition: Petition, action: str, stage: str, unit: Unit | None,
-           outcome: str, facts: str, reasons: str, legal_basis: str, request: str,
-           version: int | None) -> Decision:
+def _draft(
+    actor: User | None,
+    petition: Petition,
+    action: str,
+    stage: str,
+    unit_field: str,
+    outcome: str,
+    facts: str,
+    reasons: str,
+    legal_basis: str,
+    request: str,
+    version: int | None,
+) -> Decision:
     petition = _step(actor, petition, action, version)
+    unit = getattr(petition, unit_field)
     errors = {}
     if outcome not in Outcome.values:
         errors["outcome"] = _("Choose the outcome: supported, explained or not supported.")
@@ -534,11 +729,18 @@ def _draft(actor: User | None, petition: Petition, action: str, stage: str, unit
     if existing is not None and existing.signed_off_at is not None:
         raise StateConflict(_("This answer is already signed off."))
     decision, _created = Decision.objects.update_or_create(
-        petition=petition, stage=stage,
-        defaults={"unit": unit, "outcome": outcome, "facts": facts.strip(),
-                  "reasons": reasons.strip(), "legal_basis": legal_basis.strip(),
-                  "request": request.strip(), "drafted_by": actor or petition.registered_by,
-                  "drafted_at": timezone.now()},
+        petition=petition,
+        stage=stage,
+        defaults={
+            "unit": unit,
+            "outcome": outcome,
+            "facts": facts.strip(),
+            "reasons": reasons.strip(),
+            "legal_basis": legal_basis.strip(),
+            "request": request.strip(),
+            "drafted_by": actor or petition.registered_by,
+            "drafted_at": timezone.now(),
+        },
     )
     _save(petition)
     _event(petition, f"{stage}_drafted", actor, unit=unit, outcome=outcome)
@@ -546,36 +748,98 @@ def _draft(actor: User | None, petition: Petition, action: str, stage: str, unit
 
 
 @transaction.atomic
-def petition_decide(*, actor: User, petition: Petition, outcome: str, facts: str, reasons: str,
-                    legal_basis: str, request: str = "", version: int | None = None) -> Decision:
+def petition_decide(
+    *,
+    actor: User,
+    petition: Petition,
+    outcome: str,
+    facts: str,
+    reasons: str,
+    legal_basis: str,
+    request: str = "",
+    version: int | None = None,
+) -> Decision:
     """Draft the 信访处理意见书 (Art. 31(6), 32); the unit head signs it off."""
-    return _draft(actor, petition, "decide", Stage.DECISION, petition.lead_unit, outcome, facts,
-                  reasons, legal_basis, request or petition.title, version)
+    return _draft(
+        actor,
+        petition,
+        "decide",
+        Stage.DECISION,
+        "lead_unit",
+        outcome,
+        facts,
+        reasons,
+        legal_basis,
+        request or petition.title,
+        version,
+    )
 
 
 @transaction.atomic
-def petition_decide_review(*, actor: User, petition: Petition, outcome: str, facts: str,
-                           reasons: str, legal_basis: str, request: str = "",
-                           version: int | None = None) -> Decision:
-    return _draft(actor, petition, "decide_review", Stage.REVIEW, petition.review_unit, outcome,
-                  facts, reasons, legal_basis, request, version)
+def petition_decide_review(
+    *,
+    actor: User,
+    petition: Petition,
+    outcome: str,
+    facts: str,
+    reasons: str,
+    legal_basis: str,
+    request: str = "",
+    version: int | None = None,
+) -> Decision:
+    return _draft(
+        actor,
+        petition,
+        "decide_review",
+        Stage.REVIEW,
+        "review_unit",
+        outcome,
+        facts,
+        reasons,
+        legal_basis,
+        request,
+        version,
+    )
 
 
 @transaction.atomic
-def petition_decide_recheck(*, actor: User, petition: Petition, outcome: str, facts: str,
-                            reasons: str, legal_basis: str, request: str = "",
-                            version: int | None = None) -> Decision:
-    return _draft(actor, petition, "decide_recheck", Stage.RECHECK, petition.recheck_unit,
-                  outcome, facts, reasons, legal_basis, request, version)
+def petition_decide_recheck(
+    *,
+    actor: User,
+    petition: Petition,
+    outcome: str,
+    facts: str,
+    reasons: str,
+    legal_basis: str,
+    request: str = "",
+    version: int | None = None,
+) -> Decision:
+    return _draft(
+        actor,
+        petition,
+        "decide_recheck",
+        Stage.RECHECK,
+        "recheck_unit",
+        outcome,
+        facts,
+        reasons,
+        legal_basis,
+        request,
+        version,
+    )
 
 
-STATUS_STAGE = {Status.HANDLING: Stage.DECISION, Status.REVIEW: Stage.REVIEW,
-                Status.RECHECK: Stage.RECHECK}
+STATUS_STAGE = {
+    Status.HANDLING: Stage.DECISION,
+    Status.REVIEW: Stage.REVIEW,
+    Status.RECHECK: Stage.RECHECK,
+}
 
 
 @transaction.atomic
-def petition_sign_off(*, actor: User | None, petition: Petition, version: int | None = None,
-                      on: date | None = None) -> Petition:
+def petition_sign_off(
+    *, actor: User | None, petition: Petition, version: int | None = None, on: date | None = None
+) -> Petition:
     """签发: the unit head of the answering unit signs the written answer; the case is decided."""
     petition = _step(actor, petition, "sign_off", version)
     stage = STATUS_STAGE[Status(petition.status)]
@@ -598,14 +862,20 @@ def petition_sign_off(*, actor: User | None, petition: Petition, version: int | 
     petition.outcome = decision.outcome
     petition.rating = ""
     _save(petition, "status", "outcome", "rating")
-    _event(petition, "signed_off", actor, unit=decision.unit, stage=stage,
-           outcome=decision.outcome)
+    _event(petition, "signed_off", actor, unit=decision.unit, stage=stage, outcome=decision.outcome)
     return petition
 
 
 @transaction.atomic
-def petition_deliver(*, actor: User | None, petition: Petition, document: str, method: str,
-                     delivered_on: date, version: int | None = None) -> Petition:
+def petition_deliver(
+    *,
+    actor: User | None,
+    petition: Petition,
+    document: str,
+    method: str,
+    delivered_on: date,
+    version: int | None = None,
+) -> Petition:
     """送达: record how and when a notice or answer reached the petitioner."""
     from anxin.petitions.choices import DeliveryMethod, DocumentKind
 
@@ -628,37 +898,65 @@ def petition_deliver(*, actor: User | None, petition: Petition, document: str, m
         stage, states = needs[DocumentKind(document)]
         if petition.status not in states:
             raise StateConflict(_("This answer has not been signed off yet."))
-    Delivery.objects.create(petition=petition, document=document, method=method,
-                            delivered_on=delivered_on, recorded_by=actor)
+    Delivery.objects.create(
+        petition=petition,
+        document=document,
+        method=method,
+        delivered_on=delivered_on,
+        recorded_by=actor,
+    )
     # The request windows run from *receiving* the written answer (Art. 35, 36).
     if petition.kind == Kind.CLAIM and document == DocumentKind.DECISION:
         clocks.cancel(actor=actor, petition=petition, name="review_request_by") if (
-            "review_request_by" in clocks.running(petition)) else None
-        clocks.start(actor=actor, petition=petition, name="review_request_by",
-                     unit=petition.lead_unit, start_on=delivered_on)
+            "review_request_by" in clocks.running(petition)
+        ) else None
+        clocks.start(
+            actor=actor,
+            petition=petition,
+            name="review_request_by",
+            unit=petition.lead_unit,
+            start_on=delivered_on,
+        )
     if petition.kind == Kind.CLAIM and document == DocumentKind.REVIEW:
-        clocks.start(actor=actor, petition=petition, name="recheck_request_by",
-                     unit=petition.review_unit, start_on=delivered_on)
+        clocks.start(
+            actor=actor,
+            petition=petition,
+            name="recheck_request_by",
+            unit=petition.review_unit,
+            start_on=delivered_on,
+        )
     _save(petition)
-    _event(petition, "delivered", actor, document=document, method=method,
-           delivered_on=delivered_on.isoformat())
+    _event(
+        petition,
+        "delivered",
+        actor,
+        document=document,
+        method=method,
+        delivered_on=delivered_on.isoformat(),
+    )
     return petition
 
 
 # --- the petitioner's voice: rating, review, re-review (item 7) -----------------------------
 
+
 def _delivered(petition: Petition, document: str) -> Delivery | None:
-    return (Delivery.objects.filter(petition=petition, document=document)
-            .order_by("-delivered_on").first())
+    return (
+        Delivery.objects.filter(petition=petition, document=document)
+        .order_by("-delivered_on")
+        .first()
+    )
 
 
 @transaction.atomic
-def petition_rate(*, actor: User | None, petition: Petition, rating: str,
-                  version: int | None = None) -> Petition:
+def petition_rate(
+    *, actor: User | None, petition: Petition, rating: str, version: int | None = None
+) -> Petition:
     petition = _step(actor, petition, "rate", version)
     if rating not in Rating.values:
-        raise ValidationError({"rating": _("Choose satisfied, basically satisfied or "
-                                           "dissatisfied.")})
+        raise ValidationError(
+            {"rating": _("Choose satisfied, basically satisfied or dissatisfied.")}
+        )
     petition.rating = rating
     petition.rated_at = timezone.now()
     _save(petition, "rating", "rated_at")
@@ -667,8 +965,14 @@ def petition_rate(*, actor: User | None, petition: Petition, rating: str,
 
 
 @transaction.atomic
-def petition_request_review(*, actor: User | None, petition: Petition, reason: str,
-                            version: int | None = None, on: date | None = None) -> Petition:
+def petition_request_review(
+    *,
+    actor: User | None,
+    petition: Petition,
+    reason: str,
+    version: int | None = None,
+    on: date | None = None,
+) -> Petition:
     """Art. 35: within 30 days of receiving the written answer, to the next-higher organ."""
     petition = _step(actor, petition, "request_review", version)
     on = on or today()
@@ -682,16 +986,27 @@ def petition_request_review(*, actor: User | None, petition: Petition, reason: s
     _save(petition, "review_unit", "status")
     _link(petition, lead.parent, PetitionUnit.Role.REVIEW)
     clocks.stop(actor=actor, petition=petition, name="review_request_by", on=on)
-    clocks.start(actor=actor, petition=petition, name="review_by", unit=lead.parent,
-                 start_on=on)
-    _event(petition, "review_requested", actor, public=actor is None, unit=lead.parent,
-           reason=reason.strip())
+    clocks.start(actor=actor, petition=petition, name="review_by", unit=lead.parent, start_on=on)
+    _event(
+        petition,
+        "review_requested",
+        actor,
+        public=actor is None,
+        unit=lead.parent,
+        reason=reason.strip(),
+    )
     return petition
 
 
 @transaction.atomic
-def petition_request_recheck(*, actor: User | None, petition: Petition, reason: str,
-                             version: int | None = None, on: date | None = None) -> Petition:
+def petition_request_recheck(
+    *,
+    actor: User | None,
+    petition: Petition,
+    reason: str,
+    version: int | None = None,
+    on: date | None = None,
+) -> Petition:
     """Art. 36: within 30 days of receiving the 复查 answer, to the organ above the 复查 unit."""
     petition = _step(actor, petition, "request_recheck", version)
     on = on or today()
@@ -705,10 +1020,15 @@ def petition_request_recheck(*, actor: User | None, petition: Petition, reason: 
     _save(petition, "recheck_unit", "status")
     _link(petition, review.parent, PetitionUnit.Role.RECHECK)
     clocks.stop(actor=actor, petition=petition, name="recheck_request_by", on=on)
-    clocks.start(actor=actor, petition=petition, name="recheck_by", unit=review.parent,
-                 start_on=on)
-    _event(petition, "recheck_requested", actor, public=actor is None, unit=review.parent,
-           reason=reason.strip())
+    clocks.start(actor=actor, petition=petition, name="recheck_by", unit=review.parent, start_on=on)
+    _event(
+        petition,
+        "recheck_requested",
+        actor,
+        public=actor is None,
+        unit=review.parent,
+        reason=reason.strip(),
+    )
     return petition
 
 
@@ -719,18 +1039,25 @@ def _check_request(petition: Petition, on: date, clock_name: str, reason: str) -
     if clock is None:
         raise StateConflict(_("The written answer has not been delivered yet."))
     if on > clock.due_on:
-        raise ValidationError({"reason": _(
-            "The request period ended on %(date)s (30 days from receiving the answer)."
-        ) % {"date": clock.due_on.isoformat()}})
+        raise ValidationError(
+            {
+                "reason": _(
+                    "The request period ended on %(date)s (30 days from receiving the answer)."
+                )
+                % {"date": clock.due_on.isoformat()}
+            }
+        )
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reasons for the request.")})
 
 
 # --- closing (item 8) -----------------------------------------------------------------------
 
+
 @transaction.atomic
-def petition_close(*, actor: User | None, petition: Petition, reason: str,
-                   version: int | None = None) -> Petition:
+def petition_close(
+    *, actor: User | None, petition: Petition, reason: str, version: int | None = None
+) -> Petition:
     petition = _step(actor, petition, "close", version)
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for closing.")})
@@ -775,6 +1102,10 @@ def petition_reveal(*, actor: User, petition: Petition, reason: str) -> list[Com
         raise ValidationError({"reason": _("State why you need the full personal data.")})
     people = list(petition.complainants.all())
     with transaction.atomic():
-        audit_record(actor=actor, action="petition.reveal", obj=petition,
-                     after={"reason": reason.strip(), "people": len(people)})
+        audit_record(
+            actor=actor,
+            action="petition.reveal",
+            obj=petition,
+            after={"reason": reason.strip(), "people": len(people)},
+        )
     return people

@@ -24,8 +24,18 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None, str]] = {
     "decide_recheck": (frozenset({S.RECHECK}), None, "petition.recheck"),
     "sign_off": (frozenset({S.HANDLING, S.REVIEW, S.RECHECK}), None, "petition.approve"),
     "deliver": (
-        frozenset({S.REGISTERED, S.HANDLING, S.DECLINED, S.DECIDED, S.REVIEW, S.REVIEWED,
-                   S.RECHECK, S.RECHECKED}),
+        frozenset(
+            {
+                S.REGISTERED,
+                S.HANDLING,
+                S.DECLINED,
+                S.DECIDED,
+                S.REVIEW,
+                S.REVIEWED,
+                S.RECHECK,
+                S.RECHECKED,
+            }
+        ),
         None,
         "petition.deliver",
     ),

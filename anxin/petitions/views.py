@@ -47,58 +47,99 @@ def petition_list(request: AuthedHttpRequest) -> HttpResponse:
     _require(request.user, "petition.view")
     filters = {k: request.GET.get(k) or None for k in FILTERS}
     qs = selectors.petition_list(user=request.user, **filters)
-    page = keyset_page(qs, selectors.LEDGER_ORDERING, cursor=request.GET.get("cursor") or None,
-                       limit=50)
+    page = keyset_page(
+        qs, selectors.LEDGER_ORDERING, cursor=request.GET.get("cursor") or None, limit=50
+    )
     deadlines = deadlines_for(page.items)
     params = request.GET.copy()
     params.pop("cursor", None)
     rows = [(p, deadlines[p.pk]) for p in page.items]
-    return render(request, "petitions/list.html", {
-        "page": page, "rows": rows, "filters": filters, "first_query": params.urlencode(),
-        "next_url": url_with_cursor(request.get_full_path(), page.next_cursor),
-        "statuses": Status.choices, "channels": Channel.choices, "kinds": Kind.choices,
-        "categories": selectors.categories(), "today": timezone.localdate().isoformat(),
-        "may_register": can(request.user, "petition.register"),
-    })
+    return render(
+        request,
+        "petitions/list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "filters": filters,
+            "first_query": params.urlencode(),
+            "next_url": url_with_cursor(request.get_full_path(), page.next_cursor),
+            "statuses": Status.choices,
+            "channels": Channel.choices,
+            "kinds": Kind.choices,
+            "categories": selectors.categories(),
+            "today": timezone.localdate().isoformat(),
+            "may_register": can(request.user, "petition.register"),
+        },
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def petition_create(request: AuthedHttpRequest) -> HttpResponse:
     _require(request.user, "petition.register")
-    initial = {"received_on": timezone.localdate(), "channel": Channel.VISIT,
-               "unit": request.user.unit.code if request.user.unit else None}
+    initial = {
+        "received_on": timezone.localdate(),
+        "channel": Channel.VISIT,
+        "unit": request.user.unit.code if request.user.unit else None,
+    }
     form = PetitionIntakeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         people = []
         if data["name"] or data["id_number"] or data["phone"] or data["address"]:
-            people = [services.ComplainantIn(name=data["name"], id_number=data["id_number"],
-                                             phone=data["phone"], address=data["address"])]
+            people = [
+                services.ComplainantIn(
+                    name=data["name"],
+                    id_number=data["id_number"],
+                    phone=data["phone"],
+                    address=data["address"],
+                )
+            ]
         reps = []
         for line in (data["representatives"] or "").splitlines():
             parts = [p.strip() for p in line.replace("，", ",").split(",")]
             if parts and parts[0]:
-                reps.append(services.ComplainantIn(name=parts[0],
-                                                   phone=parts[1] if len(parts) > 1 else ""))
+                reps.append(
+                    services.ComplainantIn(name=parts[0], phone=parts[1] if len(parts) > 1 else "")
+                )
         try:
             result = services.petition_register(
-                actor=request.user, channel=data["channel"], kind=data["kind"],
-                category=data["category"], title=data["title"], content=data["content"],
-                unit=data["unit"], received_on=data["received_on"],
-                place_unit=data["place_unit"], complainants=people, representatives=reps,
-                anonymous=data["anonymous"], confidential=data["confidential"],
-                accused_unit=data["accused_unit"], accused_person=data["accused_person"],
+                actor=request.user,
+                channel=data["channel"],
+                kind=data["kind"],
+                category=data["category"],
+                title=data["title"],
+                content=data["content"],
+                unit=data["unit"],
+                received_on=data["received_on"],
+                place_unit=data["place_unit"],
+                complainants=people,
+                representatives=reps,
+                anonymous=data["anonymous"],
+                confidential=data["confidential"],
+                accused_unit=data["accused_unit"],
+                accused_person=data["accused_person"],
             )
         except ValidationError as exc:
-            apply_service_errors(form, exc, {"complainants": "name",
-                                             "complainants.0.name": "name",
-                                             "complainants.0.id_number": "id_number"})
+            apply_service_errors(
+                form,
+                exc,
+                {
+                    "complainants": "name",
+                    "complainants.0.name": "name",
+                    "complainants.0.id_number": "id_number",
+                },
+            )
         else:
-            return render(request, "petitions/receipt.html", {
-                "petition": result.petition, "query_code": result.query_code,
-                "related": result.related,
-            })
+            return render(
+                request,
+                "petitions/receipt.html",
+                {
+                    "petition": result.petition,
+                    "query_code": result.query_code,
+                    "related": result.related,
+                },
+            )
     return render(request, "petitions/form.html", {"form": form})
 
 
@@ -110,8 +151,9 @@ def _available_actions(user: Any, petition: Petition) -> list[str]:
         if petition.status not in states:
             continue
         if permission not in checked:
-            checked[permission] = Petition.objects.restrict(user, permission).filter(
-                pk=petition.pk).exists()
+            checked[permission] = (
+                Petition.objects.restrict(user, permission).filter(pk=petition.pk).exists()
+            )
         if checked[permission]:
             available.append(action)
     return available
@@ -122,25 +164,34 @@ def _available_actions(user: Any, petition: Petition) -> list[str]:
 def petition_detail(request: AuthedHttpRequest, id: str) -> HttpResponse:
     petition = selectors.petition_get_for_user(user=request.user, id=id)
     identity = selectors.can_see_identity(request.user, petition)
-    people = [] if petition.anonymous else [
-        person_out(c, identity=identity) for c in petition.complainants.all()]
+    people = (
+        []
+        if petition.anonymous
+        else [person_out(c, identity=identity) for c in petition.complainants.all()]
+    )
     from anxin.petitions import clocks
 
-    return render(request, "petitions/detail.html", {
-        "petition": petition,
-        "people": people,
-        "clocks": sorted(clocks.all_clocks(petition).values(), key=lambda c: c.due_on),
-        "events": selectors.petition_timeline(petition),
-        "decisions": petition.decisions.select_related("unit", "signed_off_by"),
-        "deliveries": petition.deliveries.order_by("delivered_on", "id"),
-        "actions": _available_actions(request.user, petition),
-        "reveal_form": RevealForm() if identity and people else None,
-        "decline_reasons": decline_reason_choices(),
-        "outcomes": OUTCOME_CHOICES, "ratings": RATING_CHOICES,
-        "documents": DOCUMENT_CHOICES, "methods": METHOD_CHOICES,
-        "units": Unit.objects.filter(is_active=True).order_by("path"),
-        "today": timezone.localdate().isoformat(),
-    })
+    return render(
+        request,
+        "petitions/detail.html",
+        {
+            "petition": petition,
+            "people": people,
+            "clocks": sorted(clocks.all_clocks(petition).values(), key=lambda c: c.due_on),
+            "events": selectors.petition_timeline(petition),
+            "decisions": petition.decisions.select_related("unit", "signed_off_by"),
+            "deliveries": petition.deliveries.order_by("delivered_on", "id"),
+            "actions": _available_actions(request.user, petition),
+            "reveal_form": RevealForm() if identity and people else None,
+            "decline_reasons": decline_reason_choices(),
+            "outcomes": OUTCOME_CHOICES,
+            "ratings": RATING_CHOICES,
+            "documents": DOCUMENT_CHOICES,
+            "methods": METHOD_CHOICES,
+            "units": Unit.objects.filter(is_active=True).order_by("path"),
+            "today": timezone.localdate().isoformat(),
+        },
+    )
 
 
 @login_required
@@ -162,8 +213,9 @@ def petition_action(request: AuthedHttpRequest, id: str, action: str) -> HttpRes
     except ServiceError as exc:
         messages.error(request, str(exc.message))
     else:
-        messages.success(request, _("Done: %(action)s.") % {
-            "action": services.action_label(action)})
+        messages.success(
+            request, _("Done: %(action)s.") % {"action": services.action_label(action)}
+        )
     return redirect("petition_detail", id=petition.uid)
 
 
@@ -175,12 +227,17 @@ def petition_reveal(request: AuthedHttpRequest, id: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("State why you need the full personal data."))
         return redirect("petition_detail", id=petition.uid)
-    people = services.petition_reveal(actor=request.user, petition=petition,
-                                      reason=form.cleaned_data["reason"])
-    return render(request, "petitions/revealed.html", {
-        "petition": petition,
-        "people": [person_out(c, identity=True, revealed=True) for c in people],
-    })
+    people = services.petition_reveal(
+        actor=request.user, petition=petition, reason=form.cleaned_data["reason"]
+    )
+    return render(
+        request,
+        "petitions/revealed.html",
+        {
+            "petition": petition,
+            "people": [person_out(c, identity=True, revealed=True) for c in people],
+        },
+    )
 
 
 __all__ = ["Category"]

@@ -26,9 +26,21 @@ from anxin.petitions.models import Delivery, Petition
 
 #: what the public timeline shows: the step, never who inside the administration took it
 PUBLIC_EVENTS = {
-    "registered", "forwarded", "objection_settled", "accepted", "declined", "extended",
-    "paused", "resumed", "signed_off", "delivered", "rated", "review_requested",
-    "recheck_requested", "closed", "merged",
+    "registered",
+    "forwarded",
+    "objection_settled",
+    "accepted",
+    "declined",
+    "extended",
+    "paused",
+    "resumed",
+    "signed_off",
+    "delivered",
+    "rated",
+    "review_requested",
+    "recheck_requested",
+    "closed",
+    "merged",
 }
 
 
@@ -49,31 +61,55 @@ def petition_submit(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         people = []
         if not data["anonymous"]:
-            people = [services.ComplainantIn(name=data["name"], id_number=data["id_number"],
-                                             phone=data["phone"], address=data["address"])]
+            people = [
+                services.ComplainantIn(
+                    name=data["name"],
+                    id_number=data["id_number"],
+                    phone=data["phone"],
+                    address=data["address"],
+                )
+            ]
         try:
             result = services.petition_register(
-                actor=None, channel=Channel.WEB, kind=data["kind"], category=data["category"],
-                title=data["title"], content=data["content"], unit=portal_unit(),
-                place_unit=data["place_unit"], complainants=people,
-                anonymous=data["anonymous"], accused_unit=data["accused_unit"],
+                actor=None,
+                channel=Channel.WEB,
+                kind=data["kind"],
+                category=data["category"],
+                title=data["title"],
+                content=data["content"],
+                unit=portal_unit(),
+                place_unit=data["place_unit"],
+                complainants=people,
+                anonymous=data["anonymous"],
+                accused_unit=data["accused_unit"],
                 accused_person=data["accused_person"],
             )
         except ValidationError as exc:
-            apply_service_errors(form, exc, {"complainants": "name",
-                                             "complainants.0.name": "name",
-                                             "complainants.0.id_number": "id_number"})
+            apply_service_errors(
+                form,
+                exc,
+                {
+                    "complainants": "name",
+                    "complainants.0.name": "name",
+                    "complainants.0.id_number": "id_number",
+                },
+            )
         else:
-            return render(request, "portal/receipt.html",
-                          {"petition": result.petition, "query_code": result.query_code})
+            return render(
+                request,
+                "portal/receipt.html",
+                {"petition": result.petition, "query_code": result.query_code},
+            )
     return render(request, "portal/submit.html", {"form": form})
 
 
 def _public_view(petition: Petition, code: str, **extra: Any) -> dict[str, Any]:
-    deliveries = set(Delivery.objects.filter(petition=petition).values_list("document",
-                                                                            flat=True))
-    decisions = [d for d in petition.decisions.select_related("unit").order_by("id")
-                 if d.signed_off_at is not None]
+    deliveries = set(Delivery.objects.filter(petition=petition).values_list("document", flat=True))
+    decisions = [
+        d
+        for d in petition.decisions.select_related("unit").order_by("id")
+        if d.signed_off_at is not None
+    ]
     return {
         "petition": petition,
         "code": code,
@@ -81,9 +117,11 @@ def _public_view(petition: Petition, code: str, **extra: Any) -> dict[str, Any]:
         "decisions": decisions,
         "may_rate": petition.status in (Status.DECIDED, Status.REVIEWED, Status.RECHECKED)
         and bool(deliveries & {"decision", "review_decision", "recheck_decision"}),
-        "may_request_review": petition.status == Status.DECIDED and petition.kind == "claim"
+        "may_request_review": petition.status == Status.DECIDED
+        and petition.kind == "claim"
         and "decision" in deliveries,
-        "may_request_recheck": petition.status == Status.REVIEWED and petition.kind == "claim"
+        "may_request_recheck": petition.status == Status.REVIEWED
+        and petition.kind == "claim"
         and "review_decision" in deliveries,
         "ratings": Rating.choices,
         **extra,
@@ -105,21 +143,23 @@ def track(request: HttpRequest) -> HttpResponse:
     done = ""
     try:
         if action == "rate":
-            services.petition_rate(actor=None, petition=petition,
-                                   rating=request.POST.get("rating", ""))
+            services.petition_rate(
+                actor=None, petition=petition, rating=request.POST.get("rating", "")
+            )
             done = _("Thank you: your rating is recorded.")
         elif action == "request_review":
-            services.petition_request_review(actor=None, petition=petition,
-                                             reason=request.POST.get("reason", ""))
+            services.petition_request_review(
+                actor=None, petition=petition, reason=request.POST.get("reason", "")
+            )
             done = _("Your request for review is recorded.")
         elif action == "request_recheck":
-            services.petition_request_recheck(actor=None, petition=petition,
-                                              reason=request.POST.get("reason", ""))
+            services.petition_request_recheck(
+                actor=None, petition=petition, reason=request.POST.get("reason", "")
+            )
             done = _("Your request for re-review is recorded.")
     except ValidationError as exc:
         error = "；".join(exc.messages)
     except ServiceError as exc:
         error = str(exc.message)
     petition.refresh_from_db()
-    return render(request, "portal/case.html", _public_view(petition, code, error=error,
-                                                            done=done))
+    return render(request, "portal/case.html", _public_view(petition, code, error=error, done=done))

@@ -91,7 +91,7 @@ def test_an_initial_password_must_be_changed_first(personas):
 @pytest.mark.parametrize(
     "password,message",
     [
-        ("Short-1", "密码太短，至少需要 10 个字符。"),
+        ("Short-1", "密码太短，至少应包含 10 个字符。"),
         (
             "alllowercaseletters",
             "密码须至少包含以下字符中的 3 种：小写字母、大写字母、数字和符号。",

@@ -104,6 +104,20 @@ def test_one_query_even_for_a_long_working_day_period(django_assert_num_queries)
         assert add_working_days(date(2027, 1, 1), 250) > date(2027, 12, 1)
 
 
+@pytest.mark.django_db
+@pytest.mark.dbdep
+def test_a_shared_calendar_loads_the_next_chunk_only_when_walked_past():
+    cal = WorkingCalendar()
+    assert cal.add_working_days(date(2027, 1, 1), 10) == date(2027, 1, 15)
+    assert cal.queries == 1  # 2027-01-02 … 2028-02-06 loaded at once
+    assert cal.add_working_days(date(2027, 1, 1), 400) == date(2028, 7, 14)
+    assert cal.queries == 2
+    cal.preload(date(2026, 1, 1), date(2027, 1, 1))
+    assert cal.queries == 3
+    cal.preload(date(2026, 6, 1), date(2027, 6, 1))  # already loaded
+    assert cal.queries == 3
+
+
 def test_negative_periods_are_refused():
     with pytest.raises(ValueError):
         PLAIN.add_working_days(date(2026, 1, 1), -1)

@@ -24,12 +24,21 @@ def register(personas: Any, claim_category: Category):
 
     def make(**overrides: Any):
         kwargs: dict[str, Any] = {
-            "actor": personas.clerk, "channel": "letter", "kind": "claim",
-            "category": claim_category, "title": "拖欠工资三个月未发放",
+            "actor": personas.clerk,
+            "channel": "letter",
+            "kind": "claim",
+            "category": claim_category,
+            "title": "拖欠工资三个月未发放",
             "content": "某建筑公司拖欠农民工工资三个月，多次讨要未果，请求协调解决。",
             "unit": personas.city.C,
-            "complainants": [ComplainantIn(name="张三", id_number="11010519491231002X",
-                                           phone="13812345678", address="一街道和平路1号")],
+            "complainants": [
+                ComplainantIn(
+                    name="张三",
+                    id_number="11010519491231002X",
+                    phone="13812345678",
+                    address="一街道和平路1号",
+                )
+            ],
         }
         kwargs.update(overrides)
         return petition_register(**kwargs)

@@ -31,55 +31,101 @@ def test_a_claim_walks_the_whole_path(personas, register):
     c = personas.city
     p = register(received_on=date(2026, 9, 16)).petition
     # forward to township T1 …
-    p = services.petition_forward(actor=personas.clerk, petition=p, to_unit=c.T1,
-                                  on=date(2026, 9, 30))
+    p = services.petition_forward(
+        actor=personas.clerk, petition=p, to_unit=c.T1, on=date(2026, 9, 30)
+    )
     assert p.status == "registered" and p.current_unit == c.T1 and p.transfer_count == 1
     d = clocks.deadlines(p)
     assert d["object_by"] == "2026-10-13"  # 5 working days from 09-30 (rules §1)
     assert d["accept_by"] == "2026-10-15"
     # … which objects; the dispatcher upholds it and the case returns to the city
-    p = services.petition_object(actor=personas.same, petition=p, reason="不属本街道职责",
-                                 on=date(2026, 10, 9))
-    p = services.petition_settle_objection(actor=personas.clerk, petition=p, upheld=True,
-                                           on=date(2026, 10, 12))
+    p = services.petition_object(
+        actor=personas.same, petition=p, reason="不属本街道职责", on=date(2026, 10, 9)
+    )
+    p = services.petition_settle_objection(
+        actor=personas.clerk, petition=p, upheld=True, on=date(2026, 10, 12)
+    )
     assert p.current_unit == c.C and p.transfer_count == 2
     # accepted with T1 as lead unit, the T1 head owning the case
-    p = services.petition_accept(actor=personas.clerk, petition=p, lead_unit=c.T1,
-                                 co_units=[c.DEP], leader=personas.same, on=date(2026, 10, 12))
+    p = services.petition_accept(
+        actor=personas.clerk,
+        petition=p,
+        lead_unit=c.T1,
+        co_units=[c.DEP],
+        leader=personas.same,
+        on=date(2026, 10, 12),
+    )
     assert p.status == "handling"
     assert clocks.deadlines(p)["handle_by"] == "2026-12-11"
     p = services.petition_extend(actor=personas.same, petition=p, days=10, reason="需现场核实")
     assert clocks.deadlines(p)["handle_by"] == "2026-12-21"
     with pytest.raises(ValidationError):
         services.petition_extend(actor=personas.same, petition=p, days=21, reason="再延")
-    services.petition_decide(actor=personas.member, petition=p, outcome="explain",
-                             facts="经核实……", reasons="依据……", legal_basis="《劳动法》第五十条")
+    services.petition_decide(
+        actor=personas.member,
+        petition=p,
+        outcome="explain",
+        facts="经核实……",
+        reasons="依据……",
+        legal_basis="《劳动法》第五十条",
+    )
     with pytest.raises(PermissionDenied):  # the handler may not sign off
         services.petition_sign_off(actor=personas.member, petition=p)
     p = services.petition_sign_off(actor=personas.same, petition=reload(p))
     assert p.status == "decided" and p.outcome == "explain"
-    p = services.petition_deliver(actor=personas.member, petition=p, document="decision",
-                                  method="post", delivered_on=date(2026, 11, 2))
+    p = services.petition_deliver(
+        actor=personas.member,
+        petition=p,
+        document="decision",
+        method="post",
+        delivered_on=date(2026, 11, 2),
+    )
     assert clocks.deadlines(p)["review_request_by"] == "2026-12-02"
     p = services.petition_rate(actor=None, petition=p, rating="dissatisfied")
-    p = services.petition_request_review(actor=None, petition=p, reason="不服",
-                                         on=date(2026, 11, 20))
+    p = services.petition_request_review(
+        actor=None, petition=p, reason="不服", on=date(2026, 11, 20)
+    )
     assert p.status == "review" and p.review_unit == c.D1
     assert clocks.deadlines(p)["review_by"] == "2026-12-21"  # 12-20 is a Sunday
-    services.petition_decide_review(actor=personas.parent, petition=p, outcome="explain",
-                                    facts="复查查明……", reasons="……", legal_basis="第三十五条")
+    services.petition_decide_review(
+        actor=personas.parent,
+        petition=p,
+        outcome="explain",
+        facts="复查查明……",
+        reasons="……",
+        legal_basis="第三十五条",
+    )
     p = services.petition_sign_off(actor=personas.parent, petition=reload(p))
     assert p.status == "reviewed"
-    p = services.petition_deliver(actor=personas.parent, petition=p, document="review_decision",
-                                  method="in_person", delivered_on=date(2026, 11, 25))
-    p = services.petition_request_recheck(actor=None, petition=p, reason="仍不服",
-                                          on=date(2026, 11, 26))
+    p = services.petition_deliver(
+        actor=personas.parent,
+        petition=p,
+        document="review_decision",
+        method="in_person",
+        delivered_on=date(2026, 11, 25),
+    )
+    p = services.petition_request_recheck(
+        actor=None, petition=p, reason="仍不服", on=date(2026, 11, 26)
+    )
     assert p.status == "recheck" and p.recheck_unit == c.C
     kinds = list(PetitionEvent.objects.filter(petition=p).values_list("kind", flat=True))
-    assert kinds == ["registered", "forwarded", "objected", "objection_settled", "accepted",
-                     "extended", "decision_drafted", "signed_off", "delivered", "rated",
-                     "review_requested", "review_drafted", "signed_off", "delivered",
-                     "recheck_requested"]
+    assert kinds == [
+        "registered",
+        "forwarded",
+        "objected",
+        "objection_settled",
+        "accepted",
+        "extended",
+        "decision_drafted",
+        "signed_off",
+        "delivered",
+        "rated",
+        "review_requested",
+        "review_drafted",
+        "signed_off",
+        "delivered",
+        "recheck_requested",
+    ]
 
 
 def test_a_step_in_the_wrong_state_is_409_naming_the_state(personas, register):
@@ -95,8 +141,9 @@ def test_stale_version_is_a_conflict(personas, register):
 
     p = register().petition
     with pytest.raises(VersionConflict):
-        services.petition_forward(actor=personas.clerk, petition=p, to_unit=personas.city.T1,
-                                  version=p.version + 1)
+        services.petition_forward(
+            actor=personas.clerk, petition=p, to_unit=personas.city.T1, version=p.version + 1
+        )
 
 
 def test_decline_needs_a_channel_and_stops_the_clock(personas, register, litigation):
@@ -124,6 +171,5 @@ def test_anonymous_petitions_store_no_identity(personas, register):
 
 def test_a_bad_id_number_is_refused(personas, register):
     with pytest.raises(ValidationError) as exc:
-        register(complainants=[services.ComplainantIn(name="李四",
-                                                       id_number="110105194912310021")])
+        register(complainants=[services.ComplainantIn(name="李四", id_number="110105194912310021")])
     assert "complainants.0.id_number" in exc.value.message_dict

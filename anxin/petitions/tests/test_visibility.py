@@ -19,9 +19,9 @@ def visible(user) -> set[str]:
 def test_the_holding_unit_and_its_parents_see_a_case_siblings_do_not(personas, register):
     p = register(title="甲案").petition
     services.petition_forward(actor=personas.clerk, petition=p, to_unit=personas.city.T1)
-    assert "甲案" in visible(personas.same)       # T1 holds it
-    assert "甲案" in visible(personas.parent)     # D1 is above T1
-    assert "甲案" in visible(personas.clerk)      # city-wide clerk, registering unit C
+    assert "甲案" in visible(personas.same)  # T1 holds it
+    assert "甲案" in visible(personas.parent)  # D1 is above T1
+    assert "甲案" in visible(personas.clerk)  # city-wide clerk, registering unit C
     assert "甲案" not in visible(personas.sibling)
     assert "甲案" not in visible(personas.outsider)
     assert "甲案" not in visible(personas.enterprise)
@@ -38,14 +38,21 @@ def test_the_forwarding_unit_keeps_read_access(personas, register):
 
 def test_co_units_and_review_units_see_the_case(personas, register):
     p = register(title="丙案").petition
-    services.petition_accept(actor=personas.clerk, petition=p, lead_unit=personas.city.T1,
-                             co_units=[personas.city.T3])
+    services.petition_accept(
+        actor=personas.clerk, petition=p, lead_unit=personas.city.T1, co_units=[personas.city.T3]
+    )
     assert "丙案" in visible(personas.outsider)  # T3 is a co-handling unit
 
 
 def accusation(personas, register, **kw):
-    return register(kind="accusation", title="举报某街道干部", category=Category.objects.get(
-        code="discipline"), accused_unit=personas.city.T1, accused_person="某干部", **kw).petition
+    return register(
+        kind="accusation",
+        title="举报某街道干部",
+        category=Category.objects.get(code="discipline"),
+        accused_unit=personas.city.T1,
+        accused_person="某干部",
+        **kw,
+    ).petition
 
 
 def test_an_accusation_is_invisible_inside_the_accused_unit(personas, register):
@@ -72,12 +79,18 @@ def test_an_accusation_cannot_go_to_the_accused_unit(personas, register):
 
     p = accusation(personas, register)
     for step in (
-        lambda: services.petition_forward(actor=personas.clerk, petition=p,
-                                          to_unit=personas.city.V1),
-        lambda: services.petition_accept(actor=personas.clerk, petition=p,
-                                         lead_unit=personas.city.T1),
-        lambda: services.petition_accept(actor=personas.clerk, petition=p,
-                                         lead_unit=personas.city.D1, co_units=[personas.city.T1]),
+        lambda: services.petition_forward(
+            actor=personas.clerk, petition=p, to_unit=personas.city.V1
+        ),
+        lambda: services.petition_accept(
+            actor=personas.clerk, petition=p, lead_unit=personas.city.T1
+        ),
+        lambda: services.petition_accept(
+            actor=personas.clerk,
+            petition=p,
+            lead_unit=personas.city.D1,
+            co_units=[personas.city.T1],
+        ),
     ):
         with pytest.raises(ValidationError):
             step()
@@ -112,5 +125,7 @@ def test_revealing_personal_data_needs_a_reason_and_is_audited(personas, registe
     assert "13812345678" in page.content.decode()
     event = AuditEvent.objects.get(action="petition.reveal")
     assert event.actor == personas.clerk and event.after["reason"] == "电话回访核实诉求"
-    assert client_for(personas.viewer).post(f"/petitions/{p.uid}/reveal/",
-                                            {"reason": "x"}).status_code == 403
+    assert (
+        client_for(personas.viewer).post(f"/petitions/{p.uid}/reveal/", {"reason": "x"}).status_code
+        == 403
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -33,8 +35,8 @@ def _calendar_actions():
 
 
 @pytest.fixture
-def received():
-    got: list[dict] = []
+def received() -> Iterator[list[dict[str, Any]]]:
+    got: list[dict[str, Any]] = []
 
     def listener(sender, **kwargs):
         got.append(kwargs)
