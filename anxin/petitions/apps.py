@@ -10,6 +10,7 @@ class PetitionsConfig(AppConfig):
     def ready(self) -> None:
         from anxin.core.choices import Role
         from anxin.core.permissions import grant
+        from anxin.petitions import receivers  # noqa: F401
 
         staff_handling = {Role.CLERK, Role.HANDLER, Role.UNIT_HEAD}
         grant(

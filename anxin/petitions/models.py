@@ -152,6 +152,8 @@ class Petition(models.Model):
     )
     flags = models.JSONField(default=list, blank=True)
     is_backlog = models.BooleanField(_("backlog case"), default=False)
+    backlog_since = models.DateField(_("backlog since"), null=True, blank=True)
+    backlog_target_on = models.DateField(_("target date for clearing"), null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     close_reason = models.CharField(max_length=200, blank=True)
     version = models.PositiveIntegerField(default=1)

@@ -123,3 +123,27 @@ def petitions_due_for_closing(*, on: date) -> QuerySet[Any]:
         .distinct()
     )
     return qs.values_list("pk", "reason")
+
+
+def backlog_list(*, user: Any, **filters: Any) -> QuerySet[Petition]:
+    """积案 being cleared against a plan, soonest target first."""
+    return petition_list(user=user, **filters).filter(is_backlog=True)
+
+
+def backlog_candidates(*, user: Any) -> QuerySet[Petition]:
+    """Open cases past a limit, or raised again, that are not yet listed as backlog."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from anxin.supervision.models import Clock
+
+    overdue = Clock.objects.filter(
+        subject_type="petitions.petition", state="running", due_on__lt=timezone.localdate()
+    ).values("subject_id")
+    return (
+        petition_list(user=user)
+        .filter(is_backlog=False)
+        .exclude(status__in=[Status.CLOSED, Status.MERGED])
+        .filter(Q(pk__in=overdue) | Q(repeats__isnull=False) | Q(supporters__gte=2))
+        .distinct()
+    )

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from anxin.core.errors import ServiceError
-from anxin.core.models import Unit
+from anxin.core.models import Unit, User
 from anxin.core.pagination import keyset_page, url_with_cursor
 from anxin.core.scoping import can
 from anxin.core.types import AuthedHttpRequest
@@ -31,7 +32,7 @@ from anxin.petitions.forms import (
     RevealForm,
     decline_reason_choices,
 )
-from anxin.petitions.models import Category, Petition
+from anxin.petitions.models import Petition
 from anxin.petitions.presenters import deadlines_for, person_out
 from anxin.petitions.transitions import TRANSITIONS
 
@@ -240,4 +241,93 @@ def petition_reveal(request: AuthedHttpRequest, id: str) -> HttpResponse:
     )
 
 
-__all__ = ["Category"]
+@login_required
+@require_GET
+def petition_export(request: AuthedHttpRequest) -> FileResponse:
+    """The ledger with the page's filters, as .xlsx (no personal data)."""
+    _require(request.user, "petition.view")
+    from anxin.petitions.exports import write_ledger
+
+    filters = {k: request.GET.get(k) or None for k in FILTERS}
+    services.ledger_export_record(actor=request.user, filters=filters)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    return FileResponse(
+        write_ledger(selectors.petition_list(user=request.user, **filters)),
+        as_attachment=True,
+        filename=f"anxin-petitions-{stamp}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@login_required
+@require_GET
+def backlog(request: AuthedHttpRequest) -> HttpResponse:
+    _require(request.user, "petition.view")
+    listed = list(
+        selectors.backlog_list(user=request.user)
+        .order_by("backlog_target_on", "id")
+        .prefetch_related("owners", "plan_steps")[:200]
+    )
+    candidates = list(
+        selectors.backlog_candidates(user=request.user).order_by("received_on", "id")[:100]
+    )
+    return render(
+        request,
+        "petitions/backlog.html",
+        {
+            "listed": listed,
+            "candidates": candidates,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def petition_plan(request: AuthedHttpRequest, id: str, op: str) -> HttpResponse:
+    """The resolution plan: owners per level, steps with dates, listing as backlog."""
+    petition = selectors.petition_get_for_user(user=request.user, id=id)
+    post = request.POST
+    try:
+        if op == "owner":
+            owner = User.objects.filter(username=post.get("username", ""), is_active=True).first()
+            services.petition_owner_set(
+                actor=request.user,
+                petition=petition,
+                level=post.get("level", ""),
+                name=post.get("name", ""),
+                user=owner,
+                unit=owner.unit if owner else None,
+            )
+        elif op == "step":
+            services.petition_plan_step_add(
+                actor=request.user,
+                petition=petition,
+                text=post.get("text", ""),
+                due_on=_parse_date(post.get("due_on")),
+            )
+        elif op == "done":
+            services.petition_plan_step_done(
+                actor=request.user, petition=petition, step_id=int(post.get("step") or 0)
+            )
+        elif op == "backlog":
+            target = _parse_date(post.get("target_on"))
+            if target is None:
+                raise ValidationError({"target_on": _("Give the target date.")})
+            services.petition_backlog_set(actor=request.user, petition=petition, target_on=target)
+        else:
+            raise PermissionDenied
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("petition_detail", id=petition.uid)
+
+
+def _parse_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None

@@ -173,3 +173,33 @@ def test_a_bad_id_number_is_refused(personas, register):
     with pytest.raises(ValidationError) as exc:
         register(complainants=[services.ComplainantIn(name="李四", id_number="110105194912310021")])
     assert "complainants.0.id_number" in exc.value.message_dict
+
+
+@pytest.mark.dbdep
+def test_a_calendar_edit_moves_open_deadlines_and_notes_it(personas, register):
+    from anxin.core.calendar import calendar_day_set
+
+    p = register(received_on=date(2026, 9, 16)).petition
+    assert clocks.deadlines(p) == {"accept_by": "2026-10-08"}
+    # the city declares 2026-10-08 a rest day: the period now ends on the next working day
+    calendar_day_set(actor=None, date=date(2026, 10, 8), kind="holiday", note="示范假日")
+    assert clocks.deadlines(p) == {"accept_by": "2026-10-09"}
+    event = PetitionEvent.objects.get(petition=p, kind="deadline_recomputed")
+    assert event.data == {
+        "clock": "accept_by",
+        "old": "2026-10-08",
+        "new": "2026-10-09",
+        "calendar_dates": "2026-10-08",
+    }
+
+
+def test_a_deadline_in_a_year_without_holiday_data_does_not_fail(personas, register):
+    from anxin.core.calendar import year_has_data
+
+    assert not year_has_data(2027)
+    p = register(received_on=date(2026, 11, 20)).petition
+    # accepted on 2027-01-04: 60 days → 2027-03-05, counted on weekends only (no 2027 data)
+    p = services.petition_accept(
+        actor=personas.clerk, petition=p, lead_unit=personas.city.T1, on=date(2027, 1, 4)
+    )
+    assert clocks.deadlines(p)["handle_by"] == "2027-03-05"

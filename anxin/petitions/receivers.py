@@ -1,0 +1,40 @@
+"""Petitions listen to supervision: a calendar edit that moves a deadline is noted in the case's
+timeline (item 14: "editing the calendar recomputes the deadlines of open cases and notes it")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.dispatch import receiver
+
+from anxin.supervision.signals import clocks_recomputed
+
+
+@receiver(clocks_recomputed)
+def note_moved_deadlines(
+    sender: Any, changes: list[Any], dates: list[Any], actor: Any = None, **kwargs: Any
+) -> None:
+    from anxin.petitions.models import PetitionEvent
+
+    mine = [c for c in changes if c.subject_type == "petitions.petition"]
+    if not mine:
+        return
+    changed = ", ".join(sorted(d.isoformat() for d in dates))
+    PetitionEvent.objects.bulk_create(
+        [
+            PetitionEvent(
+                petition_id=c.subject_id,
+                kind="deadline_recomputed",
+                actor=actor,
+                actor_label=actor.display_name if actor is not None else "",
+                data={
+                    "clock": c.name,
+                    "old": c.old_due.isoformat(),
+                    "new": c.new_due.isoformat(),
+                    "calendar_dates": changed,
+                },
+            )
+            for c in mine
+        ],
+        batch_size=1000,
+    )

@@ -1,0 +1,111 @@
+"""The staff pages of petitions: ledger, intake, case page, actions, plan, backlog, export."""
+
+import io
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+
+from anxin.core.models import AuditEvent
+from anxin.petitions import services
+from anxin.petitions.models import Petition
+
+pytestmark = [pytest.mark.django_db]
+
+
+@pytest.mark.smoke
+def test_intake_form_registers_and_shows_the_receipt(personas, client_for):
+    client = client_for(personas.clerk)
+    assert client.get("/petitions/new/").status_code == 200
+    response = client.post("/petitions/new/", {
+        "channel": "visit", "received_on": "2026-11-20", "kind": "claim", "category": "labour",
+        "title": "拖欠工资", "content": "工地拖欠工资。", "unit": "C", "name": "赵六",
+        "representatives": "代表甲, 13800000001\n代表乙，13800000002",
+    })
+    assert response.status_code == 200
+    page = response.content.decode()
+    petition = Petition.objects.get()
+    assert petition.number in page and "查询码" in page
+    assert petition.complainants.filter(is_representative=True).count() == 2
+
+
+def test_intake_form_shows_field_errors(personas, client_for):
+    response = client_for(personas.clerk).post("/petitions/new/", {
+        "channel": "letter", "received_on": "2026-11-20", "kind": "claim",
+        "category": "labour", "title": "x", "content": "y", "unit": "C",
+        "name": "钱七", "id_number": "110105194912310021",
+    })
+    assert response.status_code == 200
+    assert "公民身份号码无效" in response.content.decode()
+    assert Petition.objects.count() == 0
+
+
+def test_the_case_page_offers_only_the_steps_the_person_may_take(personas, register,
+                                                                  client_for):
+    p = register().petition
+    page = client_for(personas.clerk).get(f"/petitions/{p.uid}/").content.decode()
+    assert 'id="act-accept"' in page and 'id="act-forward"' in page
+    assert 'id="act-sign_off"' not in page
+    page = client_for(personas.viewer).get(f"/petitions/{p.uid}/").content.decode()
+    assert 'id="act-' not in page
+
+
+def test_an_action_posted_from_the_page(personas, register, client_for):
+    p = register().petition
+    client = client_for(personas.clerk)
+    response = client.post(f"/petitions/{p.uid}/act/forward/",
+                           {"to_unit": "T1", "version": p.version})
+    assert response.status_code == 302
+    p.refresh_from_db()
+    assert p.current_unit == personas.city.T1
+    # a stale version from the same page is refused with the conflict message, nothing changes
+    response = client.post(f"/petitions/{p.uid}/act/forward/",
+                           {"to_unit": "T2", "version": 1}, follow=True)
+    assert "您打开此记录后，他人已对其作了修改" in response.content.decode()
+    p.refresh_from_db()
+    assert p.current_unit == personas.city.T1
+
+
+def test_plan_owners_and_backlog(personas, register, client_for):
+    p = register().petition
+    services.petition_accept(actor=personas.clerk, petition=p, lead_unit=personas.city.T1)
+    client = client_for(personas.same)
+    target = (date.today() + timedelta(days=30)).isoformat()
+    client.post(f"/petitions/{p.uid}/plan/owner/", {"level": "township", "name": "王镇长"})
+    client.post(f"/petitions/{p.uid}/plan/step/", {"text": "召开协调会", "due_on": target})
+    client.post(f"/petitions/{p.uid}/plan/backlog/", {"target_on": target})
+    p.refresh_from_db()
+    assert p.is_backlog and p.backlog_target_on.isoformat() == target
+    page = client.get("/petitions/backlog/").content.decode()
+    assert p.number in page and "王镇长" in page and "召开协调会" in page
+    # the sibling township may not change the plan
+    assert client_for(personas.sibling).post(f"/petitions/{p.uid}/plan/step/",
+                                             {"text": "x"}).status_code == 404
+
+
+def test_export_has_the_filtered_ledger_without_personal_data(personas, register,
+                                                              client_for):
+    register(title="=HYPERLINK(\"http://x\")拖欠工资")
+    register(title="噪音扰民", kind="suggestion")
+    response = client_for(personas.clerk).get("/petitions/export.xlsx?kind=claim")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    assert rows[0][0] == "信访编号" and len(rows) == 2
+    assert rows[1][5].startswith("'=HYPERLINK")
+    assert "张三" not in str(rows) and "13812345678" not in str(rows)
+    assert AuditEvent.objects.filter(action="petition.export").count() == 1
+
+
+@pytest.mark.dbdep
+def test_the_ledger_page_query_count_is_fixed(personas, register, client_for):
+    for i in range(25):
+        register(title=f"案件{i}")
+    client = client_for(personas.clerk)
+    client.get("/petitions/")
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/petitions/?status=registered")
+    assert response.status_code == 200
+    assert len(ctx.captured_queries) < 20
