@@ -356,3 +356,6 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}{self.year}:{self.value}"
+
+
+from anxin.petitions.models_reception import ReceptionBooking, ReceptionSession  # noqa: E402,F401
