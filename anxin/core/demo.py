@@ -44,7 +44,12 @@ class DemoContext:
     rng: random.Random
     faker: Faker
     demo_logins: bool
+    #: multiplies the number of records each app makes (tests use a small scale)
+    scale: float = 1.0
     out: list[str] = field(default_factory=list)
+
+    def count(self, n: int) -> int:
+        return max(1, round(n * self.scale))
 
     def say(self, line: str) -> None:
         self.out.append(line)

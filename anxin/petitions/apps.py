@@ -31,3 +31,6 @@ class PetitionsConfig(AppConfig):
             {Role.HANDLER, Role.UNIT_HEAD}, "petition.handle", "petition.review", "petition.recheck"
         )
         grant({Role.UNIT_HEAD}, "petition.approve")
+        from anxin.petitions.reception import register_reception_actions
+
+        register_reception_actions()

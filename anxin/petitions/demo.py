@@ -100,7 +100,7 @@ def seed(ctx: DemoContext) -> None:
     litigation = DeclineReason.objects.get(code="litigation")
     today = timezone.localdate()
     made = 0
-    for i in range(COUNT):
+    for i in range(ctx.count(COUNT)):
         code = ctx.rng.choice(list(MATTERS))
         title, content = ctx.rng.choice(MATTERS[code])
         kind = (

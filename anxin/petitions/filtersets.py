@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -11,6 +12,8 @@ from django.utils import timezone
 from anxin.core.models import Unit
 from anxin.petitions.choices import Channel, Kind, Status
 from anxin.petitions.models import Petition
+
+NUMBER_RE = re.compile(r"XF\d{11}")
 
 FILTERS = (
     "status",
@@ -69,9 +72,12 @@ def petition_filter(qs: QuerySet[Petition], **params: Any) -> QuerySet[Petition]
         qs = qs.filter(received_on__gte=d)
     if d := _date(params.get("date_to")):
         qs = qs.filter(received_on__lte=d)
-    if params.get("q"):
+    q = str(params.get("q") or "").strip()
+    if NUMBER_RE.fullmatch(q.upper()):
+        return qs.filter(number=q.upper())  # a case number is looked up, not searched
+    if q:
         from anxin.core.search import search_filter
         from anxin.petitions.matching import SEARCH_TABLE
 
-        qs = search_filter(qs, SEARCH_TABLE, str(params["q"]))
+        qs = search_filter(qs, SEARCH_TABLE, q)
     return qs

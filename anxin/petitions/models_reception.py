@@ -87,9 +87,7 @@ class ReceptionBookingQuerySet(RestrictedQuerySet["ReceptionBooking"]):
 class ReceptionBooking(models.Model):
     """One citizen's booking of a session. ``__str__`` carries no personal data (audit repr)."""
 
-    session = models.ForeignKey(
-        ReceptionSession, on_delete=models.PROTECT, related_name="bookings"
-    )
+    session = models.ForeignKey(ReceptionSession, on_delete=models.PROTECT, related_name="bookings")
     confirmation_digest = models.CharField(max_length=64, unique=True, editable=False)
     name = EncryptedTextField(_("name"))
     phone = EncryptedTextField(_("phone"))

@@ -290,9 +290,9 @@ def reception_book(
     if not topic:
         errors["topic"] = _("Say briefly which matter you want to raise.")
     elif len(topic) > MAX_TOPIC:
-        errors["topic"] = _("Keep the matter to %(n)d characters; you can explain it in person.") % {
-            "n": MAX_TOPIC
-        }
+        errors["topic"] = _(
+            "Keep the matter to %(n)d characters; you can explain it in person."
+        ) % {"n": MAX_TOPIC}
     if errors:
         raise ValidationError(errors)
     session = _lock(session)

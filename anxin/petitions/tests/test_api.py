@@ -121,3 +121,10 @@ def test_ledger_query_count_does_not_grow_with_the_page(personas, api, register)
         assert len(body["items"]) == limit
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1] and counts[0] < 20
+
+
+def test_a_case_number_is_looked_up_exactly(personas, api, register):
+    first = register(title="甲").petition
+    register(title="乙")
+    body = api(personas.clerk).get(f"/api/v1/petitions?q={first.number.lower()}").json()
+    assert [i["number"] for i in body["items"]] == [first.number]

@@ -19,11 +19,20 @@ pytestmark = [pytest.mark.django_db]
 def test_intake_form_registers_and_shows_the_receipt(personas, client_for):
     client = client_for(personas.clerk)
     assert client.get("/petitions/new/").status_code == 200
-    response = client.post("/petitions/new/", {
-        "channel": "visit", "received_on": "2026-11-20", "kind": "claim", "category": "labour",
-        "title": "拖欠工资", "content": "工地拖欠工资。", "unit": "C", "name": "赵六",
-        "representatives": "代表甲, 13800000001\n代表乙，13800000002",
-    })
+    response = client.post(
+        "/petitions/new/",
+        {
+            "channel": "visit",
+            "received_on": "2026-11-20",
+            "kind": "claim",
+            "category": "labour",
+            "title": "拖欠工资",
+            "content": "工地拖欠工资。",
+            "unit": "C",
+            "name": "赵六",
+            "representatives": "代表甲, 13800000001\n代表乙，13800000002",
+        },
+    )
     assert response.status_code == 200
     page = response.content.decode()
     petition = Petition.objects.get()
@@ -32,18 +41,26 @@ def test_intake_form_registers_and_shows_the_receipt(personas, client_for):
 
 
 def test_intake_form_shows_field_errors(personas, client_for):
-    response = client_for(personas.clerk).post("/petitions/new/", {
-        "channel": "letter", "received_on": "2026-11-20", "kind": "claim",
-        "category": "labour", "title": "x", "content": "y", "unit": "C",
-        "name": "钱七", "id_number": "110105194912310021",
-    })
+    response = client_for(personas.clerk).post(
+        "/petitions/new/",
+        {
+            "channel": "letter",
+            "received_on": "2026-11-20",
+            "kind": "claim",
+            "category": "labour",
+            "title": "x",
+            "content": "y",
+            "unit": "C",
+            "name": "钱七",
+            "id_number": "110105194912310021",
+        },
+    )
     assert response.status_code == 200
     assert "公民身份号码无效" in response.content.decode()
     assert Petition.objects.count() == 0
 
 
-def test_the_case_page_offers_only_the_steps_the_person_may_take(personas, register,
-                                                                  client_for):
+def test_the_case_page_offers_only_the_steps_the_person_may_take(personas, register, client_for):
     p = register().petition
     page = client_for(personas.clerk).get(f"/petitions/{p.uid}/").content.decode()
     assert 'id="act-accept"' in page and 'id="act-forward"' in page
@@ -55,14 +72,16 @@ def test_the_case_page_offers_only_the_steps_the_person_may_take(personas, regis
 def test_an_action_posted_from_the_page(personas, register, client_for):
     p = register().petition
     client = client_for(personas.clerk)
-    response = client.post(f"/petitions/{p.uid}/act/forward/",
-                           {"to_unit": "T1", "version": p.version})
+    response = client.post(
+        f"/petitions/{p.uid}/act/forward/", {"to_unit": "T1", "version": p.version}
+    )
     assert response.status_code == 302
     p.refresh_from_db()
     assert p.current_unit == personas.city.T1
     # a stale version from the same page is refused with the conflict message, nothing changes
-    response = client.post(f"/petitions/{p.uid}/act/forward/",
-                           {"to_unit": "T2", "version": 1}, follow=True)
+    response = client.post(
+        f"/petitions/{p.uid}/act/forward/", {"to_unit": "T2", "version": 1}, follow=True
+    )
     assert "您打开此记录后，他人已对其作了修改" in response.content.decode()
     p.refresh_from_db()
     assert p.current_unit == personas.city.T1
@@ -81,13 +100,16 @@ def test_plan_owners_and_backlog(personas, register, client_for):
     page = client.get("/petitions/backlog/").content.decode()
     assert p.number in page and "王镇长" in page and "召开协调会" in page
     # the sibling township may not change the plan
-    assert client_for(personas.sibling).post(f"/petitions/{p.uid}/plan/step/",
-                                             {"text": "x"}).status_code == 404
+    assert (
+        client_for(personas.sibling)
+        .post(f"/petitions/{p.uid}/plan/step/", {"text": "x"})
+        .status_code
+        == 404
+    )
 
 
-def test_export_has_the_filtered_ledger_without_personal_data(personas, register,
-                                                              client_for):
-    register(title="=HYPERLINK(\"http://x\")拖欠工资")
+def test_export_has_the_filtered_ledger_without_personal_data(personas, register, client_for):
+    register(title='=HYPERLINK("http://x")拖欠工资')
     register(title="噪音扰民", kind="suggestion")
     response = client_for(personas.clerk).get("/petitions/export.xlsx?kind=claim")
     assert response.status_code == 200

@@ -14,8 +14,14 @@ pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
 
 def submit(client: Client, **extra):
-    data = {"kind": "claim", "category": "labour", "title": "拖欠工资",
-            "content": "工地拖欠工资三个月。", "name": "孙八", "phone": "13700000000"}
+    data = {
+        "kind": "claim",
+        "category": "labour",
+        "title": "拖欠工资",
+        "content": "工地拖欠工资三个月。",
+        "name": "孙八",
+        "phone": "13700000000",
+    }
     data.update(extra)
     return client.post("/portal/petitions/new/", data)
 
@@ -57,28 +63,45 @@ def test_a_citizen_rates_and_requests_review(personas, register):
     p = result.petition
     c = personas.city
     services.petition_accept(actor=personas.clerk, petition=p, lead_unit=c.T1)
-    services.petition_decide(actor=personas.member, petition=p, outcome="reject", facts="事实",
-                             reasons="理由", legal_basis="依据")
+    services.petition_decide(
+        actor=personas.member,
+        petition=p,
+        outcome="reject",
+        facts="事实",
+        reasons="理由",
+        legal_basis="依据",
+    )
     p.refresh_from_db()
     services.petition_sign_off(actor=personas.same, petition=p)
-    services.petition_deliver(actor=personas.member, petition=p, document="decision",
-                              method="online", delivered_on=date.today())
+    services.petition_deliver(
+        actor=personas.member,
+        petition=p,
+        document="decision",
+        method="online",
+        delivered_on=date.today(),
+    )
     client = Client()
     page = client.post("/portal/track/", {"code": result.query_code}).content.decode()
     assert "不予支持" in page and 'name="rating"' in page
-    client.post("/portal/track/", {"code": result.query_code, "action": "rate",
-                                   "rating": "dissatisfied"})
-    client.post("/portal/track/", {"code": result.query_code, "action": "request_review",
-                                   "reason": "不服处理意见"})
+    client.post(
+        "/portal/track/", {"code": result.query_code, "action": "rate", "rating": "dissatisfied"}
+    )
+    client.post(
+        "/portal/track/",
+        {"code": result.query_code, "action": "request_review", "reason": "不服处理意见"},
+    )
     p.refresh_from_db()
     assert p.rating == "dissatisfied" and p.status == "review" and p.review_unit == c.D1
-    assert AuditEvent.objects.filter(action="petition.review_requested",
-                                     actor_ip__isnull=True).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="petition.review_requested", actor_ip__isnull=True).count()
+        == 1
+    )
 
 
 def test_the_public_timeline_names_no_staff(personas, register):
     result = register()
-    services.petition_forward(actor=personas.clerk, petition=result.petition,
-                              to_unit=personas.city.T1)
+    services.petition_forward(
+        actor=personas.clerk, petition=result.petition, to_unit=personas.city.T1
+    )
     page = Client().post("/portal/track/", {"code": result.query_code}).content.decode()
     assert "clerk" not in page and personas.clerk.name not in page

@@ -20,12 +20,22 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--scale",
+            type=float,
+            default=1.0,
+            help="multiply the number of demo records (e.g. 0.1 for a quick small city)",
+        )
 
-    def handle(self, *args: Any, seed: int, **options: Any) -> None:
+    def handle(self, *args: Any, seed: int, scale: float, **options: Any) -> None:
         faker = Faker("zh_CN")
         faker.seed_instance(seed)
         ctx = DemoContext(
-            seed=seed, rng=random.Random(seed), faker=faker, demo_logins=settings.ANXIN_DEMO
+            seed=seed,
+            rng=random.Random(seed),
+            faker=faker,
+            demo_logins=settings.ANXIN_DEMO,
+            scale=scale,
         )
         for config in apps.get_app_configs():
             if not config.name.startswith("anxin."):
