@@ -25,6 +25,11 @@ ANXIN_ENV = env_str("ANXIN_ENV", "test" if TESTING else "development")
 if ANXIN_ENV not in {"development", "production", "test"}:
     raise EnvError(f"ANXIN_ENV={ANXIN_ENV!r} must be development, production or test")
 PRODUCTION = ANXIN_ENV == "production"
+if PRODUCTION and TESTING:
+    raise ImproperlyConfigured(
+        "ANXIN_TESTING=1 (published test keys, fast hashing) cannot be used with "
+        "ANXIN_ENV=production"
+    )
 
 DEBUG = env_bool("DEBUG", False)
 ANXIN_DEMO = env_bool("ANXIN_DEMO", False)

@@ -11,8 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 
+from anxin.core.choices import ADMIN_ROLES
 from anxin.core.middleware import policy_redirect
 from anxin.core.models import ApiKey
+from anxin.core.scoping import roles_of
 from anxin.core.services import API_KEY_PREFIX, api_key_digest
 
 LAST_USED_RESOLUTION = timedelta(minutes=5)
@@ -36,6 +38,10 @@ class ApiKeyAuth(HttpBearer):
         )
         if key is None:
             return None
+        if key.user.must_change_password or roles_of(key.user) & ADMIN_ROLES:
+            # A key made before its user became an administrator, or whose user must still
+            # change an initial password, stops working (no second factor behind a key).
+            raise AccountPolicyError
         now = timezone.now()
         if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
             # Bookkeeping, not a state change of anyone's data: no audit event.
@@ -49,6 +55,6 @@ class SessionAuth(NinjaSessionAuth):
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = super().authenticate(request, key)
-        if user and policy_redirect(user):
+        if user and policy_redirect(user, request.session):
             raise AccountPolicyError
         return user

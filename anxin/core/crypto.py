@@ -115,3 +115,29 @@ def decrypt(token: str) -> str:
         return (decryptor.update(body) + decryptor.finalize()).decode("utf-8")
     except Exception as exc:  # InvalidTag
         raise DecryptionError("ciphertext failed authentication") from exc
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    """SM4-GCM for files: ``key id (8 ascii) ‖ nonce ‖ ciphertext ‖ tag``."""
+    primary, _ = keyring()
+    nonce = os.urandom(NONCE_BYTES)
+    encryptor = Cipher(algorithms.SM4(primary.key), modes.GCM(nonce)).encryptor()
+    body = encryptor.update(data) + encryptor.finalize()
+    return primary.key_id.encode("ascii") + nonce + body + encryptor.tag
+
+
+def decrypt_bytes(blob: bytes) -> bytes:
+    _, ring = keyring()
+    key = ring.get(blob[:8].decode("ascii", "replace"))
+    if key is None:
+        raise DecryptionError("no configured key matches this file's key id")
+    nonce, body, tag = (
+        blob[8 : 8 + NONCE_BYTES],
+        blob[8 + NONCE_BYTES : -TAG_BYTES],
+        blob[-TAG_BYTES:],
+    )
+    decryptor = Cipher(algorithms.SM4(key.key), modes.GCM(nonce, tag)).decryptor()
+    try:
+        return decryptor.update(body) + decryptor.finalize()
+    except Exception as exc:
+        raise DecryptionError("file failed authentication") from exc

@@ -37,15 +37,32 @@ def needs_second_factor(user: Any) -> bool:
     )
 
 
-def policy_redirect(user: Any) -> str | None:
-    """Where a signed-in person must go before anything else, or None."""
+OTP_ENROLLED = "anxin_otp_enrolled"
+
+
+def has_confirmed_device(user: Any) -> bool:
+    from django_otp import devices_for_user
+
+    return any(True for _ in devices_for_user(user, confirmed=True))
+
+
+def policy_redirect(user: Any, session: Any = None) -> str | None:
+    """Where a signed-in person must go before anything else, or None.
+
+    Administrators must use a second factor; anyone else who enrolled one must use it too.
+    Whether a person has a device is noted in the session at sign-in (no query per request).
+    """
     if user.must_change_password and not settings.ANXIN_DEMO:
         return "password_change"
-    if needs_second_factor(user) and not user.is_verified():
-        from django_otp import devices_for_user
-
-        has_device = any(True for _ in devices_for_user(user, confirmed=True))
-        return "otp_verify" if has_device else "otp_setup"
+    if user.is_verified():
+        return None
+    enrolled = session.get(OTP_ENROLLED) if session is not None else None
+    if enrolled is None:
+        enrolled = has_confirmed_device(user)
+    if enrolled:
+        return "otp_verify"
+    if needs_second_factor(user):
+        return "otp_setup"
     return None
 
 
@@ -63,7 +80,7 @@ class AccountPolicyMiddleware:
                 and user.is_authenticated
                 and not request.path.startswith(EXEMPT_PREFIXES)
             ):
-                target = policy_redirect(user)
+                target = policy_redirect(user, request.session)
                 allowed = {
                     reverse("logout"),
                     reverse("password_change"),

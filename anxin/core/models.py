@@ -217,4 +217,5 @@ class AuditChainHead(models.Model):
         return f"audit chain head #{self.last_seq}"
 
 
+from anxin.core.models_attachments import Attachment  # noqa: E402,F401
 from anxin.core.models_calendar import CalendarDay  # noqa: E402,F401

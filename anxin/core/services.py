@@ -25,7 +25,7 @@ from anxin.core.choices import ADMIN_ROLES, CHILD_KINDS, DIVISION_KINDS, Role, U
 from anxin.core.errors import check_version
 from anxin.core.fields import encrypted_fields
 from anxin.core.models import ApiKey, RoleAssignment, Unit, User
-from anxin.core.scoping import can, forget_grants
+from anxin.core.scoping import can, forget_grants, unit_in_scope
 
 UNIT_FIELDS = ("code", "name", "kind", "parent", "division_code", "sort_order", "is_active")
 USER_FIELDS = ("username", "name", "unit", "email", "is_active", "must_change_password")
@@ -34,6 +34,20 @@ USER_FIELDS = ("username", "name", "unit", "email", "is_active", "must_change_pa
 def _require(actor: Any, action: str) -> None:
     """Services called by a person check the person may act; the system (None) always may."""
     if actor is not None and not can(actor, action):
+        raise PermissionDenied
+
+
+def _require_manage(actor: Any, user: User) -> None:
+    """An administrator manages accounts in their scope, but not the other two administrators
+    (三员分立: the system administrator cannot take over the auditor's or the security
+    administrator's account; those are reset from the command line, audited)."""
+    _require(actor, "user.manage")
+    if actor is None or actor.pk == user.pk:
+        return
+    if user.unit is not None and not unit_in_scope(actor, "user.manage", user.unit):
+        raise PermissionDenied
+    theirs = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+    if theirs & {str(r) for r in ADMIN_ROLES}:
         raise PermissionDenied
 
 
@@ -227,6 +241,8 @@ def user_create(
     issues a password (``password_reset``); the returned password is then empty.
     """
     _require(actor, "user.manage")
+    if actor is not None and unit is not None and not unit_in_scope(actor, "user.manage", unit):
+        raise PermissionDenied
     username = username.strip()
     if not username:
         raise ValidationError({"username": _("The username is required.")})
@@ -251,7 +267,7 @@ def user_create(
 def user_update(
     *, actor: User | None, user: User, version: int | None = None, **changes: Any
 ) -> User:
-    _require(actor, "user.manage")
+    _require_manage(actor, user)
     allowed = {"name", "unit", "email", "phone", "is_active"}
     if set(changes) - allowed:
         raise ValidationError(_("These fields cannot be changed here."))
@@ -293,7 +309,7 @@ def password_change(*, actor: User, user: User, old_password: str, new_password:
 @transaction.atomic
 def password_reset(*, actor: User | None, user: User) -> str:
     """An administrator issues a new initial password; the person must change it at sign-in."""
-    _require(actor, "user.manage")
+    _require_manage(actor, user)
     initial = generate_initial_password()
     user.set_password(initial)
     user.must_change_password = True
@@ -307,7 +323,7 @@ def password_reset(*, actor: User | None, user: User) -> str:
 @transaction.atomic
 def user_unlock(*, actor: User | None, user: User) -> int:
     """Clear a lockout after failed sign-ins; returns how many attempt records were cleared."""
-    _require(actor, "user.manage")
+    _require_manage(actor, user)
     from axes.utils import reset
 
     cleared = reset(username=user.username)
@@ -347,6 +363,16 @@ def role_assign(
         raise ValidationError({"role": _("You cannot change your own roles.")})
     if RoleAssignment.objects.filter(user=user, role=role, unit=unit).exists():
         raise ValidationError({"role": _("This person already holds this role for that unit.")})
+    if role in admin_roles and role in held:
+        raise ValidationError(
+            {
+                "role": _(
+                    "An administrator role is held once, for the whole system; this person holds it."
+                )
+            }
+        )
+    if actor is not None and not unit_in_scope(actor, "role.assign", unit):
+        raise PermissionDenied
     assignment = RoleAssignment.objects.create(
         user=user, role=role, unit=unit, include_subtree=include_subtree, granted_by=actor
     )
@@ -365,6 +391,8 @@ def role_revoke(*, actor: User | None, assignment: RoleAssignment) -> None:
     _require(actor, "role.assign")
     if actor is not None and actor.pk == assignment.user_id:
         raise ValidationError({"role": _("You cannot change your own roles.")})
+    if actor is not None and not unit_in_scope(actor, "role.assign", assignment.unit):
+        raise PermissionDenied
     before = {
         "role": assignment.role,
         "unit": assignment.unit.code,
@@ -389,9 +417,18 @@ def api_key_digest(raw: str) -> str:
 def api_key_create(*, actor: User | None, user: User, name: str) -> tuple[ApiKey, str]:
     """Create a key acting as ``user``; the raw key is returned once and never stored."""
     if actor is not None and actor.pk != user.pk:
-        _require(actor, "user.manage")
+        _require_manage(actor, user)
     if not name.strip():
         raise ValidationError({"name": _("Give the key a name that says what uses it.")})
+    if RoleAssignment.objects.filter(user=user, role__in=sorted(ADMIN_ROLES)).exists():
+        raise ValidationError(
+            {
+                "user": _(
+                    "API keys cannot act as one of the three administrators: a key has no second "
+                    "factor. Create a separate account for the integration."
+                )
+            }
+        )
     if not user.is_active:
         raise ValidationError({"user": _("This account is disabled.")})
     raw = API_KEY_PREFIX + secrets.token_urlsafe(32)
@@ -405,7 +442,7 @@ def api_key_create(*, actor: User | None, user: User, name: str) -> tuple[ApiKey
 @transaction.atomic
 def api_key_revoke(*, actor: User | None, key: ApiKey) -> ApiKey:
     if actor is not None and actor.pk != key.user_id:
-        _require(actor, "user.manage")
+        _require_manage(actor, key.user)
     key.revoked_at = timezone.now()
     key.save(update_fields=["revoked_at"])
     audit_record(actor=actor, action="apikey.revoke", obj=key.user, after={"key": str(key)})
@@ -491,7 +528,7 @@ def otp_enrol_confirm(*, actor: User, device: Any, token: str) -> bool:
 @transaction.atomic
 def otp_reset(*, actor: User | None, user: User) -> int:
     """Remove a person's TOTP devices (lost phone); they enrol again at next sign-in."""
-    _require(actor, "user.manage")
+    _require_manage(actor, user)
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     removed, _detail = TOTPDevice.objects.filter(user=user).delete()

@@ -10,9 +10,12 @@ from django.dispatch import receiver
 
 @receiver(user_logged_in)
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    from anxin.core.middleware import OTP_ENROLLED, has_confirmed_device
     from anxin.core.services import auth_event_record
 
     auth_event_record(actor=user, action="auth.login")
+    if request is not None and hasattr(request, "session"):
+        request.session[OTP_ENROLLED] = has_confirmed_device(user)
 
 
 @receiver(user_logged_out)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
@@ -14,6 +14,8 @@ from anxin.core.pagination import keyset_page, url_with_cursor
 from anxin.core.types import AuthedHttpRequest
 from anxin.petitions import actions, selectors, services
 from anxin.petitions.actions import unit_by_code
+from anxin.petitions.choices import DocumentKind
+from anxin.petitions.documents import DOCX_CONTENT_TYPE, ascii_filename, petition_document_issue
 from anxin.petitions.models import Category
 from anxin.petitions.presenters import deadlines_for, petition_detail, petition_out
 from anxin.petitions.schemas import (
@@ -24,6 +26,7 @@ from anxin.petitions.schemas import (
     PetitionIn,
     PetitionListOut,
 )
+from anxin.petitions.views_documents import docx_attachment
 
 router = Router(tags=["petitions"])
 
@@ -127,3 +130,27 @@ def petitions_action(request: AuthedHttpRequest, id: str, action: str, payload: 
 @router.get("/petition-categories", response=list[CategoryOut], operation_id="petition_categories")
 def petition_categories(request: HttpRequest) -> list[dict[str, Any]]:
     return [{"code": c.code, "name": c.name} for c in selectors.categories()]
+
+
+@router.get(
+    "/petitions/{id}/documents/{kind}.docx",
+    operation_id="petitions_document",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The document (.docx, GB/T 9704 layout); the download is audited.",
+                "content": {DOCX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+            },
+            404: {"description": "No such case for this user, or no such document kind."},
+            409: {
+                "description": "Not available yet (the step has not happened or not signed off)."
+            },
+        }
+    },
+)
+def petitions_document(request: AuthedHttpRequest, id: str, kind: str) -> HttpResponse:
+    petition = selectors.petition_get_for_user(user=request.user, id=id)
+    if kind not in DocumentKind.values:
+        raise Http404
+    filename, data = petition_document_issue(actor=request.user, petition=petition, kind=kind)
+    return docx_attachment(data, filename=filename, fallback=ascii_filename(petition, kind))

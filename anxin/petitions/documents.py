@@ -240,7 +240,7 @@ def petition_document_issue(*, actor: Any, petition: Petition, kind: str) -> tup
         after={
             "kind": kind,
             "filename": filename,
-            "names_printed": can_see_identity(actor, petition) and not petition.anonymous,
+            "names_printed": can_see_identity(actor, petition),
             "sm3": sm3_hex(data),
         },
     )
@@ -299,8 +299,8 @@ def _build(petition: Petition, kind: str, user: Any) -> OfficialDocument:
         if decision is None or decision.signed_off_at is None:
             raise DocumentNotAvailable(
                 _(
-                    "“%(document)s” can be issued only after the unit head has signed it off; "
-                    "a draft is never sent out."
+                    "“%(document)s” can be issued only after it has been drafted and signed off "
+                    "by the unit head."
                 )
                 % {"document": DocumentKind(kind).label}
             )
@@ -355,7 +355,8 @@ def _accepted_on(petition: Petition) -> dt.date | None:
     """受理之日: the day the handling clock counts from (the step's ``on``), else the event."""
     clock = clocks.all_clocks(petition).get("handle_by")
     if clock is not None:
-        return clock.start_on  # type: ignore[no-any-return]
+        start_on: dt.date = clock.start_on
+        return start_on
     event = _last_event(petition, "accepted")
     return _day(event) if event is not None else None
 

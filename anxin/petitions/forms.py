@@ -20,6 +20,30 @@ class CategoryField(forms.ModelChoiceField):
         )
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented pattern)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+ATTACHMENT_HELP = _(
+    "Images (JPG, PNG, GIF, WebP), PDF, Word or Excel without macros, or text; "
+    "at most 20 MB each. Photos lose their location data."
+)
+
+
 class PetitionIntakeForm(BootstrapMixin, forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
     received_on = forms.DateField(
@@ -48,6 +72,19 @@ class PetitionIntakeForm(BootstrapMixin, forms.Form):
     )
     accused_unit = UnitChoiceField(label=_("Accused unit"), required=False)
     accused_person = forms.CharField(label=_("Accused person"), max_length=100, required=False)
+    materials = MultipleFileField(label=_("Materials"), required=False, help_text=ATTACHMENT_HELP)
+
+
+class AttachmentForm(BootstrapMixin, forms.Form):
+    purpose = forms.ChoiceField(
+        label=_("Kind of material"),
+        choices=[
+            ("material", _("Material")),
+            ("agreement", _("Mediation or settlement agreement")),
+            ("evidence", _("Evidence gathered in handling")),
+        ],
+    )
+    materials = MultipleFileField(label=_("Files"), help_text=ATTACHMENT_HELP)
 
 
 class PortalPetitionForm(BootstrapMixin, forms.Form):
@@ -68,6 +105,9 @@ class PortalPetitionForm(BootstrapMixin, forms.Form):
     accused_unit = UnitChoiceField(label=_("Unit you report (for accusations)"), required=False)
     accused_person = forms.CharField(
         label=_("Person you report (for accusations)"), max_length=100, required=False
+    )
+    materials = MultipleFileField(
+        label=_("Materials (optional)"), required=False, help_text=ATTACHMENT_HELP
     )
 
 

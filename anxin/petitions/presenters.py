@@ -6,10 +6,61 @@ from collections import defaultdict
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from anxin.core.identifiers import mask_address, mask_id_number, mask_name, mask_phone
 from anxin.petitions.models import Complainant, Petition
 from anxin.petitions.selectors import can_see_identity
+
+#: the timeline's steps as pages show them (the API and the audit trail keep the codes)
+EVENT_LABELS = {
+    "registered": pgettext_lazy("petition event", "Registered"),
+    "forwarded": pgettext_lazy("petition event", "Forwarded"),
+    "objected": pgettext_lazy("petition event", "Objection raised"),
+    "objection_settled": pgettext_lazy("petition event", "Objection settled"),
+    "accepted": pgettext_lazy("petition event", "Accepted"),
+    "declined": pgettext_lazy("petition event", "Not accepted"),
+    "merged": pgettext_lazy("petition event", "Merged into another case"),
+    "merged_in": pgettext_lazy("petition event", "Another case merged in"),
+    "extended": pgettext_lazy("petition event", "Time limit extended"),
+    "paused": pgettext_lazy("petition event", "Clock paused"),
+    "resumed": pgettext_lazy("petition event", "Clock resumed"),
+    "decision_drafted": pgettext_lazy("petition event", "Decision drafted"),
+    "review_drafted": pgettext_lazy("petition event", "Review decision drafted"),
+    "recheck_drafted": pgettext_lazy("petition event", "Re-review decision drafted"),
+    "signed_off": pgettext_lazy("petition event", "Signed off"),
+    "delivered": pgettext_lazy("petition event", "Delivered"),
+    "rated": pgettext_lazy("petition event", "Rated"),
+    "review_requested": pgettext_lazy("petition event", "Review requested"),
+    "recheck_requested": pgettext_lazy("petition event", "Re-review requested"),
+    "closed": pgettext_lazy("petition event", "Closed"),
+    "owner_set": pgettext_lazy("petition event", "Owner named"),
+    "plan_step_added": pgettext_lazy("petition event", "Plan step added"),
+    "plan_step_done": pgettext_lazy("petition event", "Plan step done"),
+    "backlog_listed": pgettext_lazy("petition event", "Listed as backlog"),
+    "backlog_target_changed": pgettext_lazy("petition event", "Backlog target date changed"),
+    "deadline_recomputed": pgettext_lazy("petition event", "Deadline recomputed"),
+}
+
+#: the clocks (anxin.petitions.rules.CLOCKS) as pages show them
+CLOCK_LABELS = {
+    "accept_by": pgettext_lazy("petition clock", "Accept by"),
+    "object_by": pgettext_lazy("petition clock", "Object by"),
+    "handle_by": pgettext_lazy("petition clock", "Handle by"),
+    "review_request_by": pgettext_lazy("petition clock", "Request review by"),
+    "review_by": pgettext_lazy("petition clock", "Review by"),
+    "recheck_request_by": pgettext_lazy("petition clock", "Request re-review by"),
+    "recheck_by": pgettext_lazy("petition clock", "Re-review by"),
+}
+
+
+def event_label(kind: str) -> str:
+    """A timeline step in the reader's language; an unknown kind shows as its code."""
+    return str(EVENT_LABELS.get(kind, kind))
+
+
+def clock_label(name: str) -> str:
+    return str(CLOCK_LABELS.get(name, name))
 
 
 def deadlines_for(petitions: list[Petition]) -> dict[int, dict[str, str]]:

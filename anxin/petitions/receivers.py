@@ -19,8 +19,9 @@ def note_moved_deadlines(
     mine = [c for c in changes if c.subject_type == "petitions.petition"]
     if not mine:
         return
-    existing = set(Petition.objects.filter(pk__in={c.subject_id for c in mine})
-                   .values_list("pk", flat=True))
+    existing = set(
+        Petition.objects.filter(pk__in={c.subject_id for c in mine}).values_list("pk", flat=True)
+    )
     mine = [c for c in mine if c.subject_id in existing]
     changed = ", ".join(sorted(d.isoformat() for d in dates))
     PetitionEvent.objects.bulk_create(

@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from anxin.core.attachments import attachment_add
 from anxin.core.audit import audit_record
 from anxin.core.crypto import sm3_hex
 from anxin.core.errors import ServiceError, check_version
@@ -240,6 +241,7 @@ def petition_register(
     confidential: bool = False,
     accused_unit: Unit | None = None,
     accused_person: str = "",
+    files: list[Any] | None = None,
 ) -> Registration:
     """Register a petition from any channel; returns it with the petitioner's query code."""
     complainants = complainants or []
@@ -331,6 +333,8 @@ def petition_register(
     )
     _link(petition, unit, PetitionUnit.Role.REGISTERING)
     _link(petition, unit, PetitionUnit.Role.HOLDING)
+    for upload in files or []:
+        attachment_add(actor=actor, owner=petition, upload=upload, public=public)
     clocks.start(actor=actor, petition=petition, name="accept_by", unit=unit, start_on=received_on)
     from anxin.petitions.matching import find_related, index_petition
 
@@ -1232,3 +1236,19 @@ def ledger_export_record(*, actor: User, filters: dict[str, Any]) -> None:
             object_type="petitions.petition",
             after={"filters": {k: v for k, v in filters.items() if v}},
         )
+
+
+@transaction.atomic
+def petition_attach(
+    *, actor: User, petition: Petition, files: list[Any], purpose: str = "material"
+) -> list[Any]:
+    """Add materials to a case: evidence, mediation or settlement agreements (Art. 33)."""
+    locked = _lock(petition, None)
+    if not Petition.objects.restrict(actor, "petition.deliver").filter(pk=locked.pk).exists():
+        raise PermissionDenied
+    if not files:
+        raise ValidationError({"files": _("Choose at least one file.")})
+    added = [attachment_add(actor=actor, owner=locked, upload=f, purpose=purpose) for f in files]
+    _save(locked)
+    _event(locked, "attached", actor, purpose=purpose, files=[a.name for a in added])
+    return added

@@ -8,12 +8,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from anxin.core.attachments import attachment_read, attachments_of
 from anxin.core.errors import ServiceError
 from anxin.core.models import Unit, User
 from anxin.core.pagination import keyset_page, url_with_cursor
@@ -28,12 +29,13 @@ from anxin.petitions.forms import (
     METHOD_CHOICES,
     OUTCOME_CHOICES,
     RATING_CHOICES,
+    AttachmentForm,
     PetitionIntakeForm,
     RevealForm,
     decline_reason_choices,
 )
 from anxin.petitions.models import Petition
-from anxin.petitions.presenters import deadlines_for, person_out
+from anxin.petitions.presenters import clock_label, deadlines_for, event_label, person_out
 from anxin.petitions.transitions import TRANSITIONS
 
 
@@ -54,7 +56,9 @@ def petition_list(request: AuthedHttpRequest) -> HttpResponse:
     deadlines = deadlines_for(page.items)
     params = request.GET.copy()
     params.pop("cursor", None)
-    rows = [(p, deadlines[p.pk]) for p in page.items]
+    rows = [
+        (p, [(clock_label(name), due) for name, due in deadlines[p.pk].items()]) for p in page.items
+    ]
     return render(
         request,
         "petitions/list.html",
@@ -83,7 +87,7 @@ def petition_create(request: AuthedHttpRequest) -> HttpResponse:
         "channel": Channel.VISIT,
         "unit": request.user.unit.code if request.user.unit else None,
     }
-    form = PetitionIntakeForm(request.POST or None, initial=initial)
+    form = PetitionIntakeForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         people = []
@@ -120,6 +124,7 @@ def petition_create(request: AuthedHttpRequest) -> HttpResponse:
                 confidential=data["confidential"],
                 accused_unit=data["accused_unit"],
                 accused_person=data["accused_person"],
+                files=data["materials"],
             )
         except ValidationError as exc:
             apply_service_errors(
@@ -178,8 +183,11 @@ def petition_detail(request: AuthedHttpRequest, id: str) -> HttpResponse:
         {
             "petition": petition,
             "people": people,
-            "clocks": sorted(clocks.all_clocks(petition).values(), key=lambda c: c.due_on),
-            "events": selectors.petition_timeline(petition),
+            "clocks": [
+                (c, clock_label(c.name))
+                for c in sorted(clocks.all_clocks(petition).values(), key=lambda c: c.due_on)
+            ],
+            "events": [(e, event_label(e.kind)) for e in selectors.petition_timeline(petition)],
             "decisions": petition.decisions.select_related("unit", "signed_off_by"),
             "deliveries": petition.deliveries.order_by("delivered_on", "id"),
             "actions": _available_actions(request.user, petition),
@@ -324,6 +332,60 @@ def petition_plan(request: AuthedHttpRequest, id: str, op: str) -> HttpResponse:
     else:
         messages.success(request, _("Saved."))
     return redirect("petition_detail", id=petition.uid)
+
+
+@login_required
+@require_POST
+def petition_attach(request: AuthedHttpRequest, id: str) -> HttpResponse:
+    petition = selectors.petition_get_for_user(user=request.user, id=id)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "；".join(str(e) for errs in form.errors.values() for e in errs))
+        return redirect("petition_detail", id=petition.uid)
+    try:
+        services.petition_attach(
+            actor=request.user,
+            petition=petition,
+            files=form.cleaned_data["materials"],
+            purpose=form.cleaned_data["purpose"],
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("petition_detail", id=petition.uid)
+
+
+@login_required
+@require_GET
+def petition_attachment(request: AuthedHttpRequest, id: str, file: str) -> HttpResponse:
+    """A case's file, for those who may see the case (the shield applies: 404 otherwise)."""
+    petition = selectors.petition_get_for_user(user=request.user, id=id)
+    attachment = attachments_of(petition).filter(uid=_uuid_or_404(file)).first()
+    if attachment is None:
+        raise Http404
+    response = HttpResponse(attachment_read(attachment), content_type=attachment.content_type)
+    response["Content-Disposition"] = content_disposition(attachment.name)
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
+def _uuid_or_404(value: str) -> str:
+    import uuid
+
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise Http404 from None
+
+
+def content_disposition(name: str) -> str:
+    """An attachment header with an ASCII fallback and the UTF-8 name (RFC 6266 / 5987)."""
+    from urllib.parse import quote
+
+    ascii_name = name.encode("ascii", "ignore").decode() or "file"
+    ascii_name = ascii_name.replace('"', "").replace("\\", "")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
 
 
 def _parse_date(value: str | None) -> date | None:

@@ -23,6 +23,7 @@ from anxin.petitions import selectors, services
 from anxin.petitions.choices import Channel, Rating, Status
 from anxin.petitions.forms import PortalPetitionForm, TrackForm
 from anxin.petitions.models import Delivery, Petition
+from anxin.petitions.presenters import event_label
 
 #: what the public timeline shows: the step, never who inside the administration took it
 PUBLIC_EVENTS = {
@@ -56,7 +57,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def petition_submit(request: HttpRequest) -> HttpResponse:
-    form = PortalPetitionForm(request.POST or None)
+    form = PortalPetitionForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         people = []
@@ -83,6 +84,7 @@ def petition_submit(request: HttpRequest) -> HttpResponse:
                 anonymous=data["anonymous"],
                 accused_unit=data["accused_unit"],
                 accused_person=data["accused_person"],
+                files=data["materials"],
             )
         except ValidationError as exc:
             apply_service_errors(
@@ -113,7 +115,10 @@ def _public_view(petition: Petition, code: str, **extra: Any) -> dict[str, Any]:
     return {
         "petition": petition,
         "code": code,
-        "events": petition.events.filter(kind__in=PUBLIC_EVENTS).select_related("unit"),
+        "events": [
+            (e, event_label(e.kind))
+            for e in petition.events.filter(kind__in=PUBLIC_EVENTS).select_related("unit")
+        ],
         "decisions": decisions,
         "may_rate": petition.status in (Status.DECIDED, Status.REVIEWED, Status.RECHECKED)
         and bool(deliveries & {"decision", "review_decision", "recheck_decision"}),

@@ -152,3 +152,17 @@ def test_openapi_document_and_docs_page_are_served(personas, client_for):
     spec = Client().get("/api/v1/openapi.json").json()
     assert {"/api/v1/units", "/api/v1/units/{code}", "/api/v1/me"} <= set(spec["paths"])
     assert client_for(personas.clerk).get("/api/v1/docs").status_code == 200
+
+
+def test_keys_never_act_as_an_administrator(personas):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        api_key_create(actor=None, user=personas.auditor, name="x")
+    _key, raw = api_key_create(actor=None, user=personas.viewer, name="x")
+    from anxin.core.choices import Role
+    from anxin.core.services import role_assign
+
+    role_assign(actor=None, user=personas.viewer, role=Role.AUDITOR, unit=personas.city.C)
+    response = Client().get("/api/v1/units", **bearer(raw))
+    assert response.status_code == 403 and response.json()["code"] == "account_policy"

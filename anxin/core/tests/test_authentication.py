@@ -161,3 +161,13 @@ def test_production_hashers_start_with_argon2():
 def test_idle_sessions_expire_after_30_minutes_of_inactivity():
     assert settings.SESSION_COOKIE_AGE == 30 * 60
     assert settings.SESSION_SAVE_EVERY_REQUEST is True
+
+
+def test_anyone_who_enrolled_a_second_factor_must_use_it(personas):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=personas.clerk, name="phone", confirmed=True)
+    client = Client()
+    client.force_login(personas.clerk)
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"] == "/accounts/otp/verify/"

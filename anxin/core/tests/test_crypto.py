@@ -76,3 +76,16 @@ def test_key_rotation_reencrypts_everything(personas):
         again = io.StringIO()
         call_command("reencrypt_personal_data", stdout=again)
         assert "core.User: 0 rows re-encrypted" in again.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_value_under_an_unknown_key_does_not_break_the_account(personas):
+    with override_settings(ANXIN_DATA_KEY=OLD, ANXIN_DATA_KEYS_PREVIOUS=[]):
+        personas.member.phone = "13912345678"
+        personas.member.save(update_fields=["phone"])
+    with override_settings(ANXIN_DATA_KEY=NEW, ANXIN_DATA_KEYS_PREVIOUS=[]):
+        member = User.objects.get(pk=personas.member.pk)
+        assert member.phone == "[?]"
+        member.save()  # writing the row back keeps the old ciphertext untouched
+    with override_settings(ANXIN_DATA_KEY=OLD, ANXIN_DATA_KEYS_PREVIOUS=[]):
+        assert User.objects.get(pk=personas.member.pk).phone == "13912345678"

@@ -102,3 +102,30 @@ def test_role_page_shows_the_separation_message(personas, client_for):
     )
     assert response.status_code == 200
     assert SEPARATION in response.content.decode()
+
+
+def test_an_administrator_role_is_held_once(personas):
+    with pytest.raises(ValidationError) as exc:
+        role_assign(
+            actor=personas.secadmin, user=personas.auditor, role=Role.AUDITOR, unit=personas.city.D1
+        )
+    assert list(exc.value.message_dict) == ["role"]
+
+
+def test_a_security_administrator_grants_only_within_scope(personas):
+    narrow = make_person("narrowsec", personas.city.D2, [])
+    role_assign(actor=None, user=narrow, role=Role.SECADMIN, unit=personas.city.D2)
+    with pytest.raises(PermissionDenied):
+        role_assign(actor=narrow, user=personas.member, role=Role.VIEWER, unit=personas.city.C)
+    role_assign(actor=narrow, user=personas.outsider, role=Role.VIEWER, unit=personas.city.T3)
+
+
+def test_the_system_administrator_cannot_take_over_the_other_administrators(personas):
+    from anxin.core.services import otp_reset, password_reset
+
+    for target in (personas.auditor, personas.secadmin):
+        with pytest.raises(PermissionDenied):
+            password_reset(actor=personas.sysadmin, user=target)
+        with pytest.raises(PermissionDenied):
+            otp_reset(actor=personas.sysadmin, user=target)
+    assert password_reset(actor=personas.sysadmin, user=personas.member)

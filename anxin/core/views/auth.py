@@ -23,6 +23,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from anxin.core.forms import BootstrapMixin
+from anxin.core.middleware import OTP_ENROLLED
 from anxin.core.services import (
     auth_event_record,
     otp_enrol_confirm,
@@ -144,6 +145,7 @@ def otp_setup_view(request: AuthedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if otp_enrol_confirm(actor=user, device=device, token=form.cleaned_data["token"]):
             otp_login(request, device)
+            request.session[OTP_ENROLLED] = True
             messages.success(request, _("Your second factor is set up."))
             return redirect("home")
         form.add_error("token", _("The code is wrong or has expired. Try the current one."))

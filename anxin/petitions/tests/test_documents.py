@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 import docx
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from anxin.core.choices import Role
@@ -22,6 +23,7 @@ from anxin.petitions.documents import (
     UnknownDocument,
     available_documents,
     petition_document,
+    petition_document_issue,
 )
 from anxin.petitions.models import Decision, Petition
 
@@ -286,9 +288,7 @@ def test_review_document(personas, register):
     assert_no_personal_data(data)
 
 
-def test_recheck_document_says_the_same_facts_are_not_accepted_again(
-    personas, register, city_head
-):
+def test_recheck_document_says_the_same_facts_are_not_accepted_again(personas, register, city_head):
     p = rechecked(personas, register, city_head, outcome="support")
     _name, data, body = build(p, "recheck_decision", city_head)
     lines = paragraphs(data)
@@ -296,7 +296,9 @@ def test_recheck_document_says_the_same_facts_are_not_accepted_again(
     assert "复核意见：支持。" in lines
     assert "予以支持" in body and "督促有关机关、单位执行" in body
     assert "第三十六条第三款" in body
-    assert "仍然以同一事实和理由提出投诉请求的，各级党委和政府信访部门和其他机关、单位不再受理" in body
+    assert (
+        "仍然以同一事实和理由提出投诉请求的，各级党委和政府信访部门和其他机关、单位不再受理" in body
+    )
     assert "请求复核" not in body.split("五、复核意见")[-1]
     assert [k for k, _label in available_documents(p)] == [
         "forward_notice",
@@ -307,6 +309,15 @@ def test_recheck_document_says_the_same_facts_are_not_accepted_again(
         "recheck_decision",
     ]
     assert_no_personal_data(data)
+
+
+def test_the_service_refuses_someone_who_cannot_see_the_case(personas, register):
+    p = forwarded(personas, register)
+    with pytest.raises(PermissionDenied):
+        petition_document_issue(actor=personas.sibling, petition=p, kind="forward_notice")
+    assert not AuditEvent.objects.filter(action="petition.document").exists()
+    petition_document_issue(actor=personas.same, petition=p, kind="forward_notice")
+    assert AuditEvent.objects.filter(action="petition.document").count() == 1
 
 
 def test_unknown_kind(personas, register):

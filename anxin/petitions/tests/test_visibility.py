@@ -129,3 +129,24 @@ def test_revealing_personal_data_needs_a_reason_and_is_audited(personas, registe
         client_for(personas.viewer).post(f"/petitions/{p.uid}/reveal/", {"reason": "x"}).status_code
         == 403
     )
+
+
+def test_materials_follow_the_case_and_the_shield(
+    personas, register, client_for, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    upload = SimpleUploadedFile("证据.txt", "村干部收受红包的证据".encode())
+    p = accusation(personas, register, files=[upload])
+    services.petition_accept(actor=personas.clerk, petition=p, lead_unit=personas.city.D1)
+    from anxin.core.attachments import attachments_of
+
+    (attachment,) = attachments_of(p)
+    url = f"/petitions/{p.uid}/files/{attachment.uid}/"
+    response = client_for(personas.parent).get(url)
+    assert response.status_code == 200
+    assert response.content.decode() == "村干部收受红包的证据"
+    assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
+    assert client_for(personas.same).get(url).status_code == 404  # inside the accused unit
+    assert client_for(personas.outsider).get(url).status_code == 404

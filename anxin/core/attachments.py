@@ -1,0 +1,211 @@
+"""Uploaded files: checked by their content (never by their name), images re-encoded without
+their metadata (GPS), stored SM4-encrypted outside the static files, served only through a view
+that checks the owner's scope.
+
+Accepted: JPEG, PNG, GIF and WebP images; PDF; Word and Excel files without macros (.docx,
+.xlsx); plain UTF-8 text. Refused: SVG, HTML, scripts, macro-enabled Office files, archives and
+everything else. See docs/security.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import unicodedata
+import uuid
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from anxin.core import crypto
+from anxin.core.audit import audit_record
+from anxin.core.models_attachments import Attachment
+
+IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
+OFFICE_TYPES = {
+    "word/": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"),
+    "xl/": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
+}
+NAME_BAD = re.compile(r"[\x00-\x1f\x7f<>:\"|?*]")
+
+
+def max_bytes() -> int:
+    return int(getattr(settings, "ANXIN_UPLOAD_MAX_MB", 20)) * 1024 * 1024
+
+
+@dataclass
+class Checked:
+    data: bytes
+    content_type: str
+    extension: str
+    is_image: bool
+
+
+def _refuse(message: str) -> ValidationError:
+    return ValidationError({"file": message})
+
+
+def clean_name(name: str) -> str:
+    """A safe display name; a name that tries to reach another folder is refused."""
+    name = unicodedata.normalize("NFC", name or "").strip()
+    if "/" in name or "\\" in name or name.startswith(".") or ".." in name:
+        raise _refuse(_("The file name may not contain folders or '..'."))
+    name = NAME_BAD.sub("", name)[:120]
+    return name or "file"
+
+
+def _check_image(data: bytes, *, keep_gps: bool) -> Checked:
+    from PIL import Image, ImageOps
+
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            probe.verify()
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except Exception as exc:
+        raise _refuse(_("The image is damaged or not really an image.")) from exc
+    fmt = image.format or "PNG"
+    if image.width * image.height > 40_000_000:
+        raise _refuse(_("The image is too large (more than 40 megapixels)."))
+    exif = image.getexif() if keep_gps else None
+    image = ImageOps.exif_transpose(image)  # type: ignore[assignment]
+    out = io.BytesIO()
+    if fmt == "JPEG":
+        params: dict[str, Any] = {"quality": 90, "optimize": True}
+        if exif is not None:
+            params["exif"] = exif.tobytes()
+        image.convert("RGB").save(out, "JPEG", **params)
+        return Checked(out.getvalue(), "image/jpeg", ".jpg", True)
+    if fmt == "GIF":
+        image.save(out, "GIF")
+        return Checked(out.getvalue(), "image/gif", ".gif", True)
+    # PNG and WebP are re-encoded as PNG (lossless), without metadata
+    image.save(out, "PNG", optimize=True)
+    return Checked(out.getvalue(), "image/png", ".png", True)
+
+
+def _check_office(data: bytes) -> Checked:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+            if "[Content_Types].xml" not in names:
+                raise _refuse(_("Archives are not accepted; attach the files themselves."))
+            types = archive.read("[Content_Types].xml").decode("utf-8", "replace").lower()
+    except zipfile.BadZipFile as exc:
+        raise _refuse(_("The file is damaged.")) from exc
+    if any(n.lower().endswith("vbaproject.bin") for n in names) or "macroenabled" in types:
+        raise _refuse(_("Office files with macros are not accepted; save it as .docx or .xlsx."))
+    for prefix, (content_type, extension) in OFFICE_TYPES.items():
+        if any(n.startswith(prefix) for n in names):
+            return Checked(data, content_type, extension, False)
+    raise _refuse(_("Only Word (.docx) and Excel (.xlsx) files are accepted among Office files."))
+
+
+def check_content(data: bytes, *, keep_gps: bool = False) -> Checked:
+    if len(data) > max_bytes():
+        raise _refuse(
+            _("The file is larger than %(mb)d MB.") % {"mb": max_bytes() // (1024 * 1024)}
+        )
+    if not data:
+        raise _refuse(_("The file is empty."))
+    head = data[:16]
+    if (
+        head.startswith(b"\xff\xd8\xff")
+        or head.startswith(b"\x89PNG\r\n\x1a\n")
+        or head[:4] == b"GIF8"
+        or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+    ):
+        return _check_image(data, keep_gps=keep_gps)
+    if head.startswith(b"%PDF-"):
+        return Checked(data, "application/pdf", ".pdf", False)
+    if head.startswith(b"PK\x03\x04"):
+        return _check_office(data)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and "\x00" not in text:
+        lowered = text.lstrip()[:200].lower()
+        if lowered.startswith(("<svg", "<?xml", "<!doctype", "<html", "<script")):
+            raise _refuse(_("SVG, HTML and XML files are not accepted."))
+        return Checked(data, "text/plain; charset=utf-8", ".txt", False)
+    raise _refuse(
+        _(
+            "This kind of file is not accepted. Attach JPG, PNG, GIF or WebP images, PDF, "
+            "Word (.docx) or Excel (.xlsx) files without macros, or plain text."
+        )
+    )
+
+
+def _path(storage_name: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / "attachments" / storage_name
+
+
+@transaction.atomic
+def attachment_add(
+    *,
+    actor: Any,
+    owner: Any,
+    upload: Any,
+    purpose: str = "material",
+    keep_gps: bool = False,
+    public: bool = False,
+) -> Attachment:
+    """Check, re-encode, encrypt and store one uploaded file for ``owner`` (any model)."""
+    name = clean_name(getattr(upload, "name", "") or "")
+    size = getattr(upload, "size", None)
+    if size is not None and size > max_bytes():
+        raise _refuse(
+            _("The file is larger than %(mb)d MB.") % {"mb": max_bytes() // (1024 * 1024)}
+        )
+    data = upload.read(max_bytes() + 1)
+    checked = check_content(data, keep_gps=keep_gps and not public)
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    storage_name = f"{timezone.now():%Y}/{uuid.uuid4().hex}.bin"
+    target = _path(storage_name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(crypto.encrypt_bytes(checked.data))
+    attachment = Attachment.objects.create(
+        owner_type=owner._meta.label_lower,
+        owner_id=owner.pk,
+        name=stem + checked.extension,
+        content_type=checked.content_type,
+        size=len(checked.data),
+        sha256=hashlib.sha256(checked.data).hexdigest(),
+        storage_name=storage_name,
+        purpose=purpose[:20],
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        public_upload=public,
+    )
+    audit_record(
+        actor=actor,
+        action="attachment.add",
+        obj=owner,
+        public=public,
+        after={
+            "attachment": str(attachment.uid),
+            "name": attachment.name,
+            "type": attachment.content_type,
+            "size": attachment.size,
+            "purpose": attachment.purpose,
+        },
+    )
+    return attachment
+
+
+def attachments_of(owner: Any) -> Any:
+    return Attachment.objects.filter(
+        owner_type=owner._meta.label_lower, owner_id=owner.pk
+    ).order_by("uploaded_at", "id")
+
+
+def attachment_read(attachment: Attachment) -> bytes:
+    return crypto.decrypt_bytes(_path(attachment.storage_name).read_bytes())
