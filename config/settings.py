@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "anxin.core",
     "anxin.supervision",
     "anxin.petitions",
+    "anxin.safety",
     "anxin.portal",
 ]
 

@@ -37,5 +37,6 @@ urlpatterns = [
         name="calendar_day_delete",
     ),
     path("petitions/", include("anxin.petitions.urls")),
+    path("safety/", include("anxin.safety.urls")),
     path("portal/", include("anxin.portal.urls")),
 ]

@@ -196,11 +196,13 @@ def test_a_claim_walks_from_the_portal_to_no_reacceptance(
     act(clerk, "forward", lambda f: f.locator("select[name=to_unit]").select_option("SFS-AP-01"))
     expect(clerk.locator("#status")).to_have_text(REGISTERED)
     expect(clerk.locator("dl")).to_contain_text("城关街道")
+    expect(clerk.locator("#act-settle_objection")).to_have_count(0)  # nothing to settle yet
     shot(clerk, "02-clerk-forwarded")
 
     # 3. The 城关街道 head objects: not the township's matter.
     leader = people("leader")
     open_case(leader, base, number)
+    expect(leader.locator("main")).to_contain_text("异议期限")
     act(
         leader,
         "object",
@@ -220,6 +222,7 @@ def test_a_claim_walks_from_the_portal_to_no_reacceptance(
 
     act(clerk, "settle_objection", settle)
     expect(clerk.locator("#status")).to_have_text(REGISTERED)
+    expect(clerk.locator("#act-object")).to_have_count(0)  # back home: nothing to object to
     expect(clerk.locator("dl")).to_contain_text("示范市")
 
     # 5. The clerk accepts it: lead unit 城关街道, owned by its head.

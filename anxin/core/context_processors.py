@@ -21,5 +21,6 @@ def anxin(request: HttpRequest) -> dict[str, Any]:
             "audit": can(user, "audit.view"),
             "calendar": can(user, "calendar.manage"),
             "petitions": can(user, "petition.view"),
+            "reception": can(user, "reception.view"),
         }
     return {"demo_mode": settings.ANXIN_DEMO, "my_roles": roles, "nav": nav}

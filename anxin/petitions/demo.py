@@ -14,6 +14,7 @@ from django.utils import timezone
 from anxin.core.demo import DemoContext
 from anxin.core.models import Unit, User
 from anxin.petitions import services
+from anxin.petitions.demo_reception import seed_reception
 from anxin.petitions.models import Category, DeclineReason, Petition
 
 COUNT = 300
@@ -80,6 +81,7 @@ def _pick(ctx: DemoContext, weighted: list[tuple[str, int]]) -> str:
 
 
 def seed(ctx: DemoContext) -> None:
+    seed_reception(ctx)
     if Petition.objects.exists():
         ctx.say("petitions: kept the existing ones")
         return

@@ -149,12 +149,22 @@ def petition_create(request: AuthedHttpRequest) -> HttpResponse:
     return render(request, "petitions/form.html", {"form": form})
 
 
-def _available_actions(user: Any, petition: Petition) -> list[str]:
-    """The steps this person may take now (one query per permission family, at most 8)."""
+def _available_actions(
+    user: Any, petition: Petition, running_clocks: frozenset[str] = frozenset()
+) -> list[str]:
+    """The steps this person may take now (one query per permission family, at most 8).
+
+    The objection steps are offered only when the services would take them: ``object`` while
+    the objection period (``object_by``) runs, ``settle_objection`` while an objection is pending.
+    """
     available = []
     checked: dict[str, bool] = {}
     for action, (states, _target, permission) in TRANSITIONS.items():
         if petition.status not in states:
+            continue
+        if action == "object" and "object_by" not in running_clocks:
+            continue
+        if action == "settle_objection" and "objection_pending" not in petition.flags:
             continue
         if permission not in checked:
             checked[permission] = (
@@ -177,6 +187,8 @@ def petition_detail(request: AuthedHttpRequest, id: str) -> HttpResponse:
     )
     from anxin.petitions import clocks
 
+    case_clocks = clocks.all_clocks(petition)
+    running = frozenset(n for n, c in case_clocks.items() if c.state in ("running", "paused"))
     return render(
         request,
         "petitions/detail.html",
@@ -185,12 +197,12 @@ def petition_detail(request: AuthedHttpRequest, id: str) -> HttpResponse:
             "people": people,
             "clocks": [
                 (c, clock_label(c.name))
-                for c in sorted(clocks.all_clocks(petition).values(), key=lambda c: c.due_on)
+                for c in sorted(case_clocks.values(), key=lambda c: c.due_on)
             ],
             "events": [(e, event_label(e.kind)) for e in selectors.petition_timeline(petition)],
             "decisions": petition.decisions.select_related("unit", "signed_off_by"),
             "deliveries": petition.deliveries.order_by("delivered_on", "id"),
-            "actions": _available_actions(request.user, petition),
+            "actions": _available_actions(request.user, petition, running),
             "reveal_form": RevealForm() if identity and people else None,
             "decline_reasons": decline_reason_choices(),
             "outcomes": OUTCOME_CHOICES,
