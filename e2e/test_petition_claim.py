@@ -7,7 +7,8 @@ dissatisfied rating, 复查, 复核 and the 不再受理 flag on re-submission."
 Every person has a browser context of their own and signs in through /accounts/login/; the
 citizen uses the portal with the query code only. The same walk done through the services is
 anxin/petitions/tests/test_claim_path.py. The 城关街道 head signs off and delivers from a 390px
-phone, and the case page must fit it (no horizontal scrolling).
+phone, and the clerk reads the flagged case on one: the case page must fit (no horizontal
+scrolling). Data: the demo city and its logins (ANXIN_DEMO), see ``demo_city``.
 
 Screenshots: var/e2e/claim-NN-*.png.
 """

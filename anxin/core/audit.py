@@ -147,7 +147,10 @@ def audit_seal(batch: int = SEAL_BATCH) -> int:
         with transaction.atomic():
             # The UPDATE takes the head's row lock (PostgreSQL) or the write lock (SQLite)
             # before anything is read, so two sealers never extend the chain from one head.
-            AuditChainHead.objects.filter(pk=1).update(updated_at=timezone.now())
+            if not AuditChainHead.objects.filter(pk=1).update(updated_at=timezone.now()):
+                # The migration creates the head; a flushed database has none yet. A missing
+                # head with sealed records behind it is tampering, which audit_verify reports.
+                AuditChainHead.objects.get_or_create(pk=1)
             head = AuditChainHead.objects.get(pk=1)
             events = list(AuditEvent.objects.filter(hash="").order_by("id")[:batch])
             if not events:
@@ -190,7 +193,7 @@ def _sealed_rows() -> Iterator[dict[str, Any]]:
 
 def audit_verify() -> VerifyResult:
     """Walk the sealed chain; stop at the first record that does not fit."""
-    head = AuditChainHead.objects.get(pk=1)
+    head = AuditChainHead.objects.filter(pk=1).first() or AuditChainHead(pk=1)
     unsealed = AuditEvent.objects.filter(hash="").count()
     expected_seq, prev = 0, ""
     checked = 0

@@ -22,5 +22,7 @@ def anxin(request: HttpRequest) -> dict[str, Any]:
             "calendar": can(user, "calendar.manage"),
             "petitions": can(user, "petition.view"),
             "reception": can(user, "reception.view"),
+            "sites": can(user, "site.view") or can(user, "site.view_own"),
+            "sectors": can(user, "sector.manage"),
         }
     return {"demo_mode": settings.ANXIN_DEMO, "my_roles": roles, "nav": nav}

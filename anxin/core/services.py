@@ -354,8 +354,9 @@ def role_assign(
         raise ValidationError(
             {
                 "role": _(
-                    "Separation of the three administrators: one person may not be system "
-                    "administrator, security administrator and security auditor at once."
+                    "Separation of the three administrators: one person may not hold two of "
+                    "the roles system administrator, security administrator and security "
+                    "auditor."
                 )
             }
         )

@@ -16,6 +16,7 @@ from anxin.core.models import Unit, User
 from anxin.petitions import services
 from anxin.petitions.demo_reception import seed_reception
 from anxin.petitions.models import Category, DeclineReason, Petition
+from anxin.petitions.vocabularies import load_vocabularies
 
 COUNT = 300
 
@@ -81,6 +82,7 @@ def _pick(ctx: DemoContext, weighted: list[tuple[str, int]]) -> str:
 
 
 def seed(ctx: DemoContext) -> None:
+    load_vocabularies(Category, DeclineReason)
     seed_reception(ctx)
     if Petition.objects.exists():
         ctx.say("petitions: kept the existing ones")

@@ -347,6 +347,21 @@ def petition_plan(request: AuthedHttpRequest, id: str, op: str) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def petition_compare(request: AuthedHttpRequest, id: str, other: str) -> HttpResponse:
+    """Two cases side by side, to decide on merging (并单); both must be visible."""
+    left = selectors.petition_get_for_user(user=request.user, id=id)
+    right = selectors.petition_get_for_user(user=request.user, id=other)
+    from anxin.petitions.matching import _tokens, similarity
+
+    score = similarity(_tokens(left.title, left.content), _tokens(right.title, right.content))
+    return render(request, "petitions/compare.html", {
+        "left": left, "right": right, "score": round(score * 100),
+        "may_merge": "merge" in _available_actions(request.user, left),
+    })
+
+
+@login_required
 @require_POST
 def petition_attach(request: AuthedHttpRequest, id: str) -> HttpResponse:
     petition = selectors.petition_get_for_user(user=request.user, id=id)

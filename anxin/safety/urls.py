@@ -1,5 +1,20 @@
 """Staff pages of the safety app. Each part appends its paths here."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from anxin.safety import views
+
+urlpatterns: list = [
+    # Sites (一企一档), sectors and checklists
+    path("sites/", views.site_list, name="site_list"),
+    path("sites/new/", views.site_create, name="site_create"),
+    path("sites/<str:id>/", views.site_detail, name="site_detail"),
+    path("sites/<str:id>/edit/", views.site_edit, name="site_edit"),
+    path("sites/<str:id>/permits/new/", views.permit_create, name="permit_create"),
+    path("sites/<str:id>/permits/<int:pk>/", views.permit_edit, name="permit_edit"),
+    path("sectors/", views.sector_list, name="sector_list"),
+    path("sectors/<slug:code>/", views.sector_edit, name="sector_edit"),
+    path("checklists/", views.checklist_list, name="checklist_list"),
+    path("checklists/<int:pk>/", views.checklist_detail, name="checklist_detail"),
+    path("checklists/<int:pk>/new-version/", views.checklist_publish, name="checklist_publish"),
+]

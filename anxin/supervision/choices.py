@@ -11,6 +11,9 @@ class ClockRule(models.TextChoices):
     WORKING_DAYS = "working_days", _("Working days")
     #: a date set by a decision (a rectification deadline): extended and paused day by day
     FIXED = "fixed", _("Fixed date")
+    #: a period in hours from a moment (493号令 Art. 9, 11: report within 1 hour, 2 hours per
+    #: level): ``start_at`` + hours, compared to the minute; rest days do not matter
+    HOURS = "hours", _("Hours")
 
 
 class ClockState(models.TextChoices):
@@ -25,3 +28,5 @@ class ClockState(models.TextChoices):
 OPEN_STATES = frozenset({ClockState.RUNNING, ClockState.PAUSED})
 #: clocks that ended with the act they timed
 STOPPED_STATES = frozenset({ClockState.MET, ClockState.MISSED})
+#: rules whose due date a change of the working-day calendar never moves
+CALENDAR_FREE_RULES = frozenset({ClockRule.FIXED, ClockRule.HOURS})

@@ -30,8 +30,13 @@ class Clock(models.Model):
     """One statutory deadline of one item, e.g. a petition's ``accept_by``.
 
     ``days``, ``extra_days`` and ``paused_days`` are in the unit of the ``rule``: calendar days
-    for ``calendar_days`` and ``fixed``, working days for ``working_days`` (see
-    :mod:`anxin.supervision.rules`). ``due_on`` is always recomputable from them.
+    for ``calendar_days`` and ``fixed``, working days for ``working_days``, **hours** for
+    ``hours`` (see :mod:`anxin.supervision.rules`). ``due_on`` is always recomputable from them.
+
+    An ``hours`` clock (an accident's report within 1 hour, 493号令 Art. 9) also keeps the moment
+    it counts from (``start_at``) and the moment it is due (``due_at`` = ``start_at`` + hours);
+    its ``start_on`` and ``due_on`` are the local dates of those moments, so the date-based
+    queries ("what is due today") keep working for it. Other clocks leave both empty.
     """
 
     subject_type = models.CharField(_("item type"), max_length=64)
@@ -55,6 +60,9 @@ class Clock(models.Model):
     paused_days = models.PositiveIntegerField(_("paused days"), default=0)
     paused_since = models.DateField(_("paused since"), null=True, blank=True)
     due_on = models.DateField(_("due on"))
+    #: ``hours`` clocks only: the moment counted from, and the moment due
+    start_at = models.DateTimeField(_("counted from (time)"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     state = models.CharField(
         _("state"), max_length=12, choices=ClockState.choices, default=ClockState.RUNNING
     )
@@ -94,6 +102,14 @@ class Clock(models.Model):
                 ),
                 name="supervision_clock_stopped_on",
             ),
+            # An hours clock counts from a moment to a moment; the others count dates only.
+            models.CheckConstraint(
+                condition=(
+                    Q(rule=ClockRule.HOURS, start_at__isnull=False, due_at__isnull=False)
+                    | (~Q(rule=ClockRule.HOURS) & Q(start_at__isnull=True, due_at__isnull=True))
+                ),
+                name="supervision_clock_hours_times",
+            ),
             # One live clock of each name per item; cancelled ones stay as history.
             models.UniqueConstraint(
                 fields=["subject_type", "subject_id", "name"],
@@ -108,9 +124,18 @@ class Clock(models.Model):
                 condition=Q(state=ClockState.RUNNING),
                 name="supervision_clock_running_due",
             ),
+            # "What is due within the hour": the running hours clocks by their due moment.
+            models.Index(
+                fields=["state", "due_at"],
+                condition=Q(state=ClockState.RUNNING, rule=ClockRule.HOURS),
+                name="supervision_clock_hours_due",
+            ),
             models.Index(fields=["subject_type", "subject_id"], name="supervision_clock_subject"),
             models.Index(fields=["unit", "state", "due_on"], name="supervision_clock_unit_due"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.subject_type}:{self.subject_id} {self.name} → {self.due_on}"
+        due = (
+            timezone.localtime(self.due_at).isoformat() if self.due_at is not None else self.due_on
+        )
+        return f"{self.subject_type}:{self.subject_id} {self.name} → {due}"

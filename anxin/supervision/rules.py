@@ -9,6 +9,11 @@
   ``start_on + days`` (``days`` derived from the date given when the clock starts), so it can be
   extended and paused like the others; it does not move off rest days, and a calendar change
   never moves it.
+- ``hours``: a period in hours from a moment (493号令 Art. 9: the unit leader reports within
+  1 hour of being told; Art. 11: each level reports up within 2 hours). ``due_at = start_at +
+  hours`` to the minute, whatever the day; rest days and the calendar do not matter, and the
+  act is in time when it happens at or before ``due_at``. ``days``/``extra_days`` hold hours.
+  Such a clock is not paused: the law stops no hour clock.
 
 Extensions (``extra_days``) lengthen the period itself (信访工作条例 Art. 34: "延长期限不得超过
 三十日"; 493号令 Art. 29), so they count in the rule's own unit.
@@ -45,6 +50,8 @@ def compute_due(
         raise ValueError("a period cannot have a negative number of days")
     if rule == ClockRule.FIXED:
         return start_on + dt.timedelta(days=total)
+    if rule == ClockRule.HOURS:
+        raise ValueError("an hours clock is computed from its start moment: use compute_due_at")
     cal = calendar if calendar is not None else WorkingCalendar()
     if rule == ClockRule.CALENDAR_DAYS:
         # 民法典 Art. 201 (start day not counted) and Art. 203 (last day off a rest day).
@@ -53,6 +60,18 @@ def compute_due(
         # 工作日: only working days count, from the day after the start (Art. 201).
         return cal.add_working_days(start_on, total)
     raise ValueError(f"unknown clock rule {rule!r}")
+
+
+def compute_due_at(
+    start_at: dt.datetime, hours: int, extra_hours: int = 0, paused_hours: int = 0
+) -> dt.datetime:
+    """The due moment of an ``hours`` clock: ``start_at`` plus the hours (493号令 Art. 9, 11)."""
+    total = hours + extra_hours + paused_hours
+    if total < 0:
+        raise ValueError("a period cannot have a negative number of hours")
+    if start_at.tzinfo is None:
+        raise ValueError("an hours clock counts from a timezone-aware moment")
+    return start_at + dt.timedelta(hours=total)
 
 
 def paused_span(

@@ -8,6 +8,8 @@ audit event **on the subject** (``object_type=subject_type``, ``object_id=subjec
 ``object_repr=<clock name>``) so that the item's timeline shows its clocks.
 
 Dates are Asia/Shanghai local dates (``timezone.localdate()``), the dates statutory days count.
+An ``hours`` clock (493号令 Art. 9, 11) counts from a timezone-aware moment (``start_at``) and is
+stopped at a moment (``at``), compared with ``due_at``.
 """
 
 from __future__ import annotations
@@ -26,9 +28,9 @@ from django.utils.translation import gettext as _
 from anxin.core.audit import audit_record
 from anxin.core.calendar import WorkingCalendar
 from anxin.core.models import Unit, User
-from anxin.supervision.choices import OPEN_STATES, ClockRule, ClockState
+from anxin.supervision.choices import CALENDAR_FREE_RULES, OPEN_STATES, ClockRule, ClockState
 from anxin.supervision.models import Clock
-from anxin.supervision.rules import compute_due, paused_span
+from anxin.supervision.rules import compute_due, compute_due_at, paused_span
 from anxin.supervision.signals import ClockMove, clocks_recomputed
 
 SUBJECT_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
@@ -47,6 +49,8 @@ SNAPSHOT_FIELDS = (
     "paused_days",
     "paused_since",
     "due_on",
+    "start_at",
+    "due_at",
     "state",
     "stopped_on",
     "unit_id",
@@ -101,6 +105,25 @@ def _check_date(field: str, value: Any) -> None:
         raise ValidationError({field: _("Enter a valid date.")})
 
 
+def _is_moment(value: Any) -> bool:
+    return isinstance(value, dt.datetime) and timezone.is_aware(value)
+
+
+def _check_moment(field: str, value: Any) -> None:
+    if not _is_moment(value):
+        raise ValidationError({field: _("Enter a valid date and time (with its time zone).")})
+
+
+def _require_days_clock(clock: Clock) -> None:
+    if clock.rule == ClockRule.HOURS:
+        raise ValidationError(
+            {
+                "name": _("The clock %(name)s counts hours: it cannot be paused.")
+                % {"name": clock.name}
+            }
+        )
+
+
 def _locked(subject_type: str, subject_id: int, name: str) -> Clock:
     """The live (not cancelled) clock of that name, locked for the rest of the transaction."""
     _check_key(subject_type, subject_id, name)
@@ -130,6 +153,13 @@ def _save(clock: Clock, fields: Iterable[str]) -> None:
 
 
 def _recompute(clock: Clock, calendar: WorkingCalendar | None = None) -> None:
+    if clock.rule == ClockRule.HOURS:
+        assert clock.start_at is not None
+        clock.due_at = compute_due_at(
+            clock.start_at, clock.days, clock.extra_days, clock.paused_days
+        )
+        clock.due_on = timezone.localdate(clock.due_at)
+        return
     clock.due_on = compute_due(
         clock.rule,
         clock.start_on,
@@ -152,20 +182,47 @@ def clock_start(
     name: str,
     unit: Unit,
     rule: str,
-    start_on: dt.date,
+    start_on: dt.date | None = None,
     days: int | None = None,
     responsible: User | None = None,
     due_on: dt.date | None = None,
+    start_at: dt.datetime | None = None,
+    hours: int | None = None,
 ) -> Clock:
     """Start a clock of ``days`` counted from ``start_on`` (the start day itself not counted).
 
     ``rule="fixed"`` takes ``due_on`` instead of ``days`` (a deadline set by a decision).
+    ``rule="hours"`` takes ``start_at`` (an aware datetime) and ``hours`` instead: it is due at
+    ``start_at + hours`` (493号令 Art. 9, 11); ``start_on`` is then the local date of
+    ``start_at`` and may be left out.
     """
     _check_key(subject_type, subject_id, name)
-    _check_date("start_on", start_on)
     errors: dict[str, str] = {}
+    if rule == ClockRule.HOURS:
+        _check_moment("start_at", start_at)
+        assert start_at is not None
+        local_start = timezone.localdate(start_at)
+        if start_on is not None and start_on != local_start:
+            errors["start_on"] = _("The start date must be the date of the start time.")
+        start_on = local_start
+        if days is not None and days != hours:
+            errors["days"] = _("An hours clock takes its period in hours.")
+        if not isinstance(hours, int) or isinstance(hours, bool) or hours < 0:
+            errors["hours"] = _("The number of hours is a whole number, zero or more.")
+        if due_on is not None:
+            errors["due_on"] = _("Only a fixed deadline takes a date; this one is computed.")
+        days = hours
+    else:
+        _check_date("start_on", start_on)
+        if start_at is not None:
+            errors["start_at"] = _("Only an hours clock counts from a time of day.")
+        if hours is not None:
+            errors["hours"] = _("Only an hours clock takes a number of hours.")
+    assert start_on is not None
     if rule not in ClockRule.values:
         errors["rule"] = _("Unknown counting rule.")
+    elif rule == ClockRule.HOURS:
+        pass
     elif rule == ClockRule.FIXED:
         if not _is_date(due_on) or due_on is None or due_on < start_on:
             errors["due_on"] = _("A fixed deadline needs a date on or after the start date.")
@@ -201,6 +258,7 @@ def clock_start(
         responsible=responsible,
         rule=rule,
         start_on=start_on,
+        start_at=start_at if rule == ClockRule.HOURS else None,
         days=days,
         state=ClockState.RUNNING,
         created_at=now,
@@ -231,7 +289,10 @@ def clock_extend(
     days: int,
     reason: str = "",
 ) -> Clock:
-    """Add ``days`` to the period (in the rule's unit); the caller enforces any statutory cap."""
+    """Add ``days`` to the period, in the rule's unit (hours for an ``hours`` clock).
+
+    The caller enforces any statutory cap.
+    """
     clock = _locked(subject_type, subject_id, name)
     _require_open(clock)
     if not isinstance(days, int) or isinstance(days, bool) or days <= 0:
@@ -239,7 +300,7 @@ def clock_extend(
     before = _snapshot(clock)
     clock.extra_days += days
     _recompute(clock)
-    _save(clock, ["extra_days", "due_on"])
+    _save(clock, ["extra_days", "due_on", "due_at"])
     _audit(actor, "clock.extend", clock, before, {"added_days": days, "reason": reason})
     return clock
 
@@ -250,6 +311,7 @@ def clock_pause(
 ) -> Clock:
     """Stop counting from ``on`` (a hearing, Art. 36; a technical appraisal, 493号令 Art. 27)."""
     clock = _locked(subject_type, subject_id, name)
+    _require_days_clock(clock)
     _check_date("on", on)
     if clock.state != ClockState.RUNNING:
         raise ValidationError({"name": _("Only a running clock can be paused.")})
@@ -283,6 +345,7 @@ def clock_resume(
 ) -> Clock:
     """Count again from ``on``; the paused days are not counted, so the due date moves."""
     clock = _locked(subject_type, subject_id, name)
+    _require_days_clock(clock)
     _check_date("on", on)
     if clock.state != ClockState.PAUSED or clock.paused_since is None:
         raise ValidationError({"name": _("Only a paused clock can be resumed.")})
@@ -301,25 +364,52 @@ def clock_resume(
 
 @transaction.atomic
 def clock_stop(
-    *, actor: User | None, subject_type: str, subject_id: int, name: str, on: dt.date
+    *,
+    actor: User | None,
+    subject_type: str,
+    subject_id: int,
+    name: str,
+    on: dt.date | None = None,
+    at: dt.datetime | None = None,
 ) -> Clock:
     """The timed act happened on ``on``: met when ``on <= due_on``, else missed.
 
     The last day ends at 24:00 (民法典 Art. 203), so an act on the due date itself is in time.
     A paused clock stops as if resumed on ``on``.
+
+    An ``hours`` clock needs the moment ``at`` of the act: met when ``at <= due_at`` (an hour
+    is an hour, 493号令 Art. 9). Any clock may be given ``at`` instead of ``on`` (its local date).
     """
     clock = _locked(subject_type, subject_id, name)
+    extra: dict[str, Any] = {}
+    if clock.rule == ClockRule.HOURS or at is not None:
+        _check_moment("at", at)
+        assert at is not None
+        if on is not None and on != timezone.localdate(at):
+            raise ValidationError({"on": _("The stop date must be the date of the stop time.")})
+        on = timezone.localdate(at)
+        extra["stopped_at"] = at.isoformat()
     _check_date("on", on)
+    assert on is not None
     _require_open(clock)
-    if on < clock.start_on:
+    too_early = on < clock.start_on
+    if clock.rule == ClockRule.HOURS:
+        assert at is not None and clock.start_at is not None and clock.due_at is not None
+        too_early = at < clock.start_at
+    if too_early:
         raise ValidationError({"on": _("A clock cannot stop before it starts.")})
     before = _snapshot(clock)
     if clock.state == ClockState.PAUSED:
         _fold_pause(clock, max(on, clock.paused_since or on))
-    clock.state = ClockState.MET if on <= clock.due_on else ClockState.MISSED
+    if clock.rule == ClockRule.HOURS:
+        assert at is not None and clock.due_at is not None
+        in_time = at <= clock.due_at
+    else:
+        in_time = on <= clock.due_on
+    clock.state = ClockState.MET if in_time else ClockState.MISSED
     clock.stopped_on = on
     _save(clock, ["state", "stopped_on", "paused_since", "paused_days", "due_on"])
-    _audit(actor, "clock.stop", clock, before)
+    _audit(actor, "clock.stop", clock, before, extra)
     return clock
 
 
@@ -410,8 +500,8 @@ def clock_recompute_for_dates(*, actor: Any = None, dates: Iterable[dt.date]) ->
 
     Set-based: the affected clocks are selected by one condition, read in batches of
     :data:`RECOMPUTE_BATCH` (keyset on the id), computed in Python with one shared calendar, and
-    written with ``bulk_update``; one audit event per batch lists the moves. Fixed deadlines do
-    not depend on the calendar. Sends :data:`~anxin.supervision.signals.clocks_recomputed`.
+    written with ``bulk_update``; one audit event per batch lists the moves. Fixed deadlines and
+    hours clocks do not depend on the calendar. Sends :data:`~anxin.supervision.signals.clocks_recomputed`.
     """
     days = sorted(set(dates))
     if not days:
@@ -421,7 +511,7 @@ def clock_recompute_for_dates(*, actor: Any = None, dates: Iterable[dt.date]) ->
         window |= Q(start_on__lte=d, due_on__gte=d - RECOMPUTE_MARGIN)
     base = (
         Clock.objects.filter(window, state__in=[ClockState.RUNNING, ClockState.PAUSED])
-        .exclude(rule=ClockRule.FIXED)
+        .exclude(rule__in=CALENDAR_FREE_RULES)
         .order_by("pk")
         .only(
             "pk",

@@ -305,7 +305,7 @@ def audit_export(request: AuthedHttpRequest) -> StreamingHttpResponse:
         _("Number"),
         _("Time"),
         _("User"),
-        _("Address"),
+        _("IP address"),
         _("Action"),
         _("Object type"),
         _("Object"),

@@ -131,3 +131,20 @@ def test_the_ledger_page_query_count_is_fixed(personas, register, client_for):
         response = client.get("/petitions/?status=registered")
     assert response.status_code == 200
     assert len(ctx.captured_queries) < 20
+
+
+def test_a_repeat_is_shown_side_by_side_and_merged(personas, register, client_for):
+    first = register(title="小区夜间施工噪音扰民", content="工地每晚施工到凌晨，噪音扰民严重。")
+    second = register(title="小区夜间施工噪音扰民", content="工地每晚施工到凌晨，噪音扰民严重！")
+    p = second.petition
+    assert "possible_repeat" in p.flags and p.repeat_of_id == first.petition.pk
+    client = client_for(personas.clerk)
+    page = client.get(f"/petitions/{p.uid}/compare/{first.petition.uid}/").content.decode()
+    assert first.petition.number in page and p.number in page and 'action="' in page
+    client.post(f"/petitions/{p.uid}/act/merge/", {"into": str(first.petition.uid),
+                                                   "version": p.version})
+    p.refresh_from_db()
+    first.petition.refresh_from_db()
+    assert p.status == "merged" and first.petition.supporters == 1
+    assert client_for(personas.outsider).get(
+        f"/petitions/{p.uid}/compare/{first.petition.uid}/").status_code == 404
