@@ -103,6 +103,13 @@ def _link(petition: Petition, unit: Unit, role: str) -> None:
     PetitionUnit.objects.get_or_create(petition=petition, unit=unit, role=role)
 
 
+def _move_holding(petition: Petition, previous: Unit, to_unit: Unit) -> None:
+    """The case changes hands: the old holder keeps read access as a former unit."""
+    PetitionUnit.objects.filter(petition=petition, role=PetitionUnit.Role.HOLDING).delete()
+    _link(petition, previous, PetitionUnit.Role.FORMER)
+    _link(petition, to_unit, PetitionUnit.Role.HOLDING)
+
+
 def _lock(petition: Petition, version: int | None) -> Petition:
     locked = Petition.objects.select_for_update().get(pk=petition.pk)
     check_version(locked, version)
@@ -477,12 +484,7 @@ def petition_forward(
     petition.transfer_count += 1
     petition.flags = [f for f in petition.flags if f != "objection_pending"]
     _save(petition, "forwarded_by_unit", "current_unit", "transfer_count", "flags")
-    PetitionUnit.objects.filter(
-        petition=petition, unit=previous, role=PetitionUnit.Role.HOLDING
-    ).update(role=PetitionUnit.Role.FORMER)
-    _link(petition, previous, PetitionUnit.Role.FORMER)
-    PetitionUnit.objects.filter(petition=petition, role=PetitionUnit.Role.HOLDING).delete()
-    _link(petition, to_unit, PetitionUnit.Role.HOLDING)
+    _move_holding(petition, previous, to_unit)
     live = clocks.running(petition)
     clocks.cancel(actor=actor, petition=petition, name="accept_by")
     if "object_by" in live:
@@ -563,9 +565,7 @@ def petition_settle_objection(
     petition.current_unit = target
     petition.transfer_count += 1
     _save(petition, "flags", "current_unit", "transfer_count")
-    PetitionUnit.objects.filter(petition=petition, role=PetitionUnit.Role.HOLDING).delete()
-    _link(petition, previous, PetitionUnit.Role.FORMER)
-    _link(petition, target, PetitionUnit.Role.HOLDING)
+    _move_holding(petition, previous, target)
     clocks.cancel(actor=actor, petition=petition, name="accept_by")
     clocks.start(actor=actor, petition=petition, name="accept_by", unit=target, start_on=on)
     if to_unit is not None and to_unit.pk != dispatcher.pk:
@@ -911,9 +911,8 @@ def petition_deliver(
     )
     # The request windows run from *receiving* the written answer (Art. 35, 36).
     if petition.kind == Kind.CLAIM and document == DocumentKind.DECISION:
-        clocks.cancel(actor=actor, petition=petition, name="review_request_by") if (
-            "review_request_by" in clocks.running(petition)
-        ) else None
+        if "review_request_by" in clocks.running(petition):  # delivered again: restart it
+            clocks.cancel(actor=actor, petition=petition, name="review_request_by")
         clocks.start(
             actor=actor,
             petition=petition,

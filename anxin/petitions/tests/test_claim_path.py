@@ -203,3 +203,14 @@ def test_a_deadline_in_a_year_without_holiday_data_does_not_fail(personas, regis
         actor=personas.clerk, petition=p, lead_unit=personas.city.T1, on=date(2027, 1, 4)
     )
     assert clocks.deadlines(p)["handle_by"] == "2027-03-05"
+
+
+def test_a_case_can_go_back_and_forth_between_units(personas, register):
+    c = personas.city
+    p = register().petition
+    for unit in (c.T1, c.T2, c.T1, c.T2):
+        p = services.petition_forward(actor=personas.clerk, petition=p, to_unit=unit)
+    roles = set(p.unit_links.values_list("unit__code", "role"))
+    assert roles == {("C", "registering"), ("C", "former"), ("T1", "former"),
+                     ("T2", "former"), ("T2", "holding")}
+    assert p.transfer_count == 4
