@@ -12,3 +12,4 @@ class CoreConfig(AppConfig):
 
         permissions.register_core_actions()
         calendar.register_calendar_actions()
+        permissions.register_core_navigation()

@@ -38,6 +38,19 @@ def is_global(action: str) -> bool:
     return action in _GLOBAL_ACTIONS
 
 
+def register_core_navigation() -> None:
+    from django.utils.translation import gettext_lazy as _
+
+    from anxin.core import navigation
+
+    navigation.register("units", _("Organisation"), "unit_list", "unit.view", order=80)
+    navigation.register("people", _("People"), "user_list", "user.view", order=81)
+    navigation.register("audit", _("Audit trail"), "audit_list", "audit.view", order=82)
+    navigation.register(
+        "calendar", _("Working-day calendar"), "calendar", "calendar.manage", order=83
+    )
+
+
 def register_core_actions() -> None:
     # The organisation directory is readable by all staff.
     grant(STAFF_ROLES, "unit.view")

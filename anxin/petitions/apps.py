@@ -34,3 +34,14 @@ class PetitionsConfig(AppConfig):
         from anxin.petitions.reception import register_reception_actions
 
         register_reception_actions()
+
+        from anxin.core import navigation
+
+        navigation.register("petitions", _("Petitions"), "petition_list", "petition.view", order=10)
+        navigation.register(
+            "reception",
+            _("Public reception days"),
+            "reception_session_list",
+            "reception.view",
+            order=11,
+        )

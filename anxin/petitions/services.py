@@ -497,6 +497,7 @@ def petition_forward(
         actor,
         unit=previous,
         to_unit=to_unit.code,
+        to_unit_name=to_unit.name,
         from_unit=previous.code,
         transfers=petition.transfer_count,
     )
@@ -579,6 +580,7 @@ def petition_settle_objection(
         unit=dispatcher,
         upheld=True,
         to_unit=target.code,
+        to_unit_name=target.name,
         transfers=petition.transfer_count,
     )
     return petition

@@ -355,10 +355,16 @@ def petition_compare(request: AuthedHttpRequest, id: str, other: str) -> HttpRes
     from anxin.petitions.matching import _tokens, similarity
 
     score = similarity(_tokens(left.title, left.content), _tokens(right.title, right.content))
-    return render(request, "petitions/compare.html", {
-        "left": left, "right": right, "score": round(score * 100),
-        "may_merge": "merge" in _available_actions(request.user, left),
-    })
+    return render(
+        request,
+        "petitions/compare.html",
+        {
+            "left": left,
+            "right": right,
+            "score": round(score * 100),
+            "may_merge": "merge" in _available_actions(request.user, left),
+        },
+    )
 
 
 @login_required

@@ -22,7 +22,8 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-ARTICLE_GRADES = "493号令 Art. 3"
+#: how the regulation is cited on pages and in the API
+REGULATION = "493号令"
 
 
 class AccidentGrade(models.TextChoices):

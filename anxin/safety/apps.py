@@ -11,3 +11,10 @@ class SafetyConfig(AppConfig):
         from anxin.safety.permissions import register_safety_actions
 
         register_safety_actions()
+
+        from anxin.core import navigation
+
+        navigation.register(
+            "sites", _("Sites"), "site_list", "site.view", "site.view_own", order=20
+        )
+        navigation.register("sectors", _("Sectors"), "sector_list", "sector.manage", order=21)

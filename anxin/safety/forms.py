@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from anxin.core.choices import UnitKind
 from anxin.core.forms import BootstrapMixin, UnitChoiceField
-from anxin.core.models import User
+from anxin.core.models import Unit, User
 from anxin.safety.choices import PermitKind, RiskLevel, SeverityHint, SiteStatus
 from anxin.safety.models import Sector
 
@@ -26,15 +26,17 @@ class SectorField(forms.ModelChoiceField):
 class TerritorialUnitField(UnitChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.queryset = self.queryset.filter(
-            kind__in=[UnitKind.TOWNSHIP, UnitKind.VILLAGE]
-        )
+        self.queryset = Unit.objects.filter(
+            is_active=True, kind__in=[UnitKind.TOWNSHIP, UnitKind.VILLAGE]
+        ).order_by("path")
 
 
 class DepartmentField(UnitChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.queryset = self.queryset.filter(kind=UnitKind.DEPARTMENT)
+        self.queryset = Unit.objects.filter(is_active=True, kind=UnitKind.DEPARTMENT).order_by(
+            "path"
+        )
 
     def label_from_instance(self, obj: Any) -> str:
         return obj.name

@@ -194,4 +194,5 @@ class SiteEvent(models.Model):
         return f"{self.site_id} {self.kind}"
 
 
+from anxin.safety.models_accidents import Accident, AccidentReport  # noqa: E402,F401
 from anxin.safety.models_checklists import ChecklistItem, ChecklistTemplate  # noqa: E402,F401

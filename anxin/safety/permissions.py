@@ -7,7 +7,10 @@ from __future__ import annotations
 
 
 def register_safety_actions() -> None:
+    from anxin.safety.accident_permissions import register_accident_actions
+
     register_site_actions()
+    register_accident_actions()
 
 
 def register_site_actions() -> None:

@@ -136,6 +136,10 @@ def _decimal(value: Any, field: str, low: int, high: int, errors: dict[str, Any]
     return number
 
 
+def _others(qs: Any, exclude_pk: int | None) -> Any:
+    return qs if exclude_pk is None else qs.exclude(pk=exclude_pk)
+
+
 def _is_enterprise_contact(user: User) -> bool:
     return RoleAssignment.objects.filter(user=user, role=Role.ENTERPRISE).exists()
 
@@ -156,7 +160,7 @@ def _validate_site(site: Site, *, exclude_pk: int | None) -> None:
                 "A unified social credit code has 18 characters: digits and capital letters "
                 "except I, O, Z, S and V."
             )
-        elif Site.objects.filter(credit_code=site.credit_code).exclude(pk=exclude_pk).exists():
+        elif _others(Site.objects.filter(credit_code=site.credit_code), exclude_pk).exists():
             errors["credit_code"] = _(
                 "A site with this unified social credit code is already registered."
             )
@@ -182,6 +186,11 @@ def _validate_site(site: Site, *, exclude_pk: int | None) -> None:
         )
     if errors:
         raise ValidationError(errors)
+
+
+def _sector_department(sector: Sector) -> Unit | None:
+    """The sector's department as stored now (the caller's sector object may be stale)."""
+    return Unit.objects.filter(regulated_sectors=sector).first()
 
 
 def _check_placement(actor: User | None, site: Site) -> None:
@@ -242,7 +251,9 @@ def site_create(
         credit_code=credit_code,
         sector=sector,
         unit=unit,
-        regulating_unit=regulating_unit if regulating_unit is not None else sector.department,
+        regulating_unit=regulating_unit
+        if regulating_unit is not None
+        else _sector_department(sector),
         address=address,
         latitude=latitude,
         longitude=longitude,
@@ -293,7 +304,7 @@ def site_update(*, actor: User | None, site: Site, version: int | None, **change
         and locked.sector.pk != old_sector.pk
         and locked.regulating_unit_id == old_sector.department_id
     ):
-        locked.regulating_unit = locked.sector.department
+        locked.regulating_unit = _sector_department(locked.sector)
     _validate_site(locked, exclude_pk=locked.pk)
     _check_placement(actor, locked)
     after = _snapshot(locked)
@@ -341,9 +352,10 @@ def _validate_permit(permit: Permit, *, exclude_pk: int | None) -> None:
         errors["expires_on"] = _("The permit cannot expire before it was issued.")
     if (
         "number" not in errors
-        and Permit.objects.filter(site_id=permit.site_id, kind=permit.kind, number=permit.number)
-        .exclude(pk=exclude_pk)
-        .exists()
+        and _others(
+            Permit.objects.filter(site_id=permit.site_id, kind=permit.kind, number=permit.number),
+            exclude_pk,
+        ).exists()
     ):
         errors["number"] = _("This permit is already recorded for the site.")
     if errors:

@@ -18,3 +18,17 @@ urlpatterns: list = [
     path("checklists/<int:pk>/", views.checklist_detail, name="checklist_detail"),
     path("checklists/<int:pk>/new-version/", views.checklist_publish, name="checklist_publish"),
 ]
+
+# Accidents (生产安全事故, 493号令)
+from anxin.safety import views_accidents  # noqa: E402
+
+urlpatterns += [
+    path("accidents/", views_accidents.accident_list, name="accident_list"),
+    path("accidents/new/", views_accidents.accident_create, name="accident_create"),
+    path("accidents/<str:id>/", views_accidents.accident_detail, name="accident_detail"),
+    path(
+        "accidents/<str:id>/act/<slug:action>/",
+        views_accidents.accident_action,
+        name="accident_action",
+    ),
+]

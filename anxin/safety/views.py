@@ -64,6 +64,7 @@ def site_list(request: AuthedHttpRequest) -> HttpResponse:
             "first_query": params.urlencode(),
             "next_url": url_with_cursor(request.get_full_path(), page.next_cursor),
             "may_create": can(request.user, "site.manage"),
+            "staff_reader": can(request.user, "site.view"),
         },
     )
 
@@ -304,7 +305,10 @@ def checklist_publish(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         ]
         try:
             template = services.checklist_publish(
-                actor=request.user, sector=base.sector, title=form.cleaned_data["title"], items=items
+                actor=request.user,
+                sector=base.sector,
+                title=form.cleaned_data["title"],
+                items=items,
             )
         except ValidationError as exc:
             form.add_error(None, exc.messages)

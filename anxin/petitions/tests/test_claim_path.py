@@ -211,6 +211,11 @@ def test_a_case_can_go_back_and_forth_between_units(personas, register):
     for unit in (c.T1, c.T2, c.T1, c.T2):
         p = services.petition_forward(actor=personas.clerk, petition=p, to_unit=unit)
     roles = set(p.unit_links.values_list("unit__code", "role"))
-    assert roles == {("C", "registering"), ("C", "former"), ("T1", "former"),
-                     ("T2", "former"), ("T2", "holding")}
+    assert roles == {
+        ("C", "registering"),
+        ("C", "former"),
+        ("T1", "former"),
+        ("T2", "former"),
+        ("T2", "holding"),
+    }
     assert p.transfer_count == 4

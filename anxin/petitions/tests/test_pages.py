@@ -141,10 +141,15 @@ def test_a_repeat_is_shown_side_by_side_and_merged(personas, register, client_fo
     client = client_for(personas.clerk)
     page = client.get(f"/petitions/{p.uid}/compare/{first.petition.uid}/").content.decode()
     assert first.petition.number in page and p.number in page and 'action="' in page
-    client.post(f"/petitions/{p.uid}/act/merge/", {"into": str(first.petition.uid),
-                                                   "version": p.version})
+    client.post(
+        f"/petitions/{p.uid}/act/merge/", {"into": str(first.petition.uid), "version": p.version}
+    )
     p.refresh_from_db()
     first.petition.refresh_from_db()
     assert p.status == "merged" and first.petition.supporters == 1
-    assert client_for(personas.outsider).get(
-        f"/petitions/{p.uid}/compare/{first.petition.uid}/").status_code == 404
+    assert (
+        client_for(personas.outsider)
+        .get(f"/petitions/{p.uid}/compare/{first.petition.uid}/")
+        .status_code
+        == 404
+    )

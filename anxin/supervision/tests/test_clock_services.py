@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -267,3 +267,99 @@ def test_clocks_for_is_one_query(personas, django_assert_num_queries):
         clocks = clocks_for("petitions.petition", 42)
     assert set(clocks) == {"accept_by", "handle_by"}
     assert clocks_for("petitions.petition", 43) == {}
+
+
+# --- hours clocks (493号令 Art. 9, 11) -----------------------------------------------------------
+
+CST = timezone(timedelta(hours=8))
+INFORMED = datetime(2026, 9, 30, 23, 30, tzinfo=CST)
+
+
+def start_hours(personas, name="county_report_by", hours=1, **kw):
+    return clock_start(
+        actor=None,
+        subject_type="safety.accident",
+        subject_id=7,
+        name=name,
+        unit=personas.city.T1,
+        rule=ClockRule.HOURS,
+        start_at=kw.pop("start_at", INFORMED),
+        hours=hours,
+        **kw,
+    )
+
+
+def test_an_hours_clock_is_due_to_the_minute_and_keeps_local_dates(personas):
+    clock = start_hours(personas)
+    assert clock.due_at == datetime(2026, 10, 1, 0, 30, tzinfo=CST)
+    # start_on and due_on are the local (Asia/Shanghai) dates, for the date-based queries
+    assert (clock.start_on, clock.due_on, clock.days) == (date(2026, 9, 30), date(2026, 10, 1), 1)
+    event = AuditEvent.objects.get(action="clock.start", object_type="safety.accident")
+    assert event.after["due_at"] == "2026-10-01T00:30:00+08:00"
+
+
+@pytest.mark.parametrize(
+    ("minutes_after", "state"),
+    [(0, ClockState.MET), (60, ClockState.MET), (61, ClockState.MISSED)],
+)
+def test_stopping_an_hours_clock_compares_the_time_with_due_at(personas, minutes_after, state):
+    start_hours(personas)
+    at = INFORMED + timedelta(minutes=minutes_after)
+    clock = clock_stop(
+        actor=None, subject_type="safety.accident", subject_id=7, name="county_report_by", at=at
+    )
+    assert (clock.state, clock.stopped_on) == (state, at.date())
+    event = AuditEvent.objects.get(action="clock.stop")
+    assert event.after["stopped_at"] == at.isoformat()
+
+
+def test_hours_clock_refusals(personas):
+    with pytest.raises(ValidationError) as exc:
+        start_hours(personas, start_at=datetime(2026, 9, 30, 23, 30))  # naive
+    assert "start_at" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        start_hours(personas, hours=-1)
+    assert "hours" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        start_hours(personas, start_on=date(2026, 9, 29))
+    assert "start_on" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:  # a days clock takes no time of day
+        start(personas, start_at=INFORMED)
+    assert "start_at" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        start(personas, hours=2)
+    assert "hours" in exc.value.message_dict
+    start_hours(personas)
+    key = {"subject_type": "safety.accident", "subject_id": 7, "name": "county_report_by"}
+    with pytest.raises(ValidationError) as exc:  # the law stops no hour clock
+        clock_pause(actor=None, **key, on=date(2026, 9, 30))
+    assert "name" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:  # an hours clock needs the moment
+        clock_stop(actor=None, **key, on=date(2026, 10, 1))
+    assert "at" in exc.value.message_dict
+    with pytest.raises(ValidationError):
+        clock_stop(actor=None, **key, at=INFORMED - timedelta(minutes=1))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Clock.objects.filter(name="county_report_by").update(due_at=None)
+
+
+def test_an_hours_clock_extends_by_hours(personas):
+    start_hours(personas, name="city_report_by", hours=2)
+    clock = clock_extend(
+        actor=None,
+        subject_type="safety.accident",
+        subject_id=7,
+        name="city_report_by",
+        days=1,
+        reason="test",
+    )
+    assert clock.due_at == datetime(2026, 10, 1, 2, 30, tzinfo=CST)
+    assert clock.due_on == date(2026, 10, 1)
+
+
+def test_a_days_clock_may_be_stopped_with_a_moment(personas):
+    start(personas)  # 09-16 → 10-08
+    clock = clock_stop(
+        actor=None, **SUBJECT, name="handle_by", at=datetime(2026, 10, 8, 23, 59, tzinfo=CST)
+    )
+    assert (clock.state, clock.stopped_on) == (ClockState.MET, date(2026, 10, 8))

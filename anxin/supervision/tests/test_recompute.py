@@ -167,3 +167,23 @@ def test_recompute_works_in_batches(personas, monkeypatch):
     assert len({m.subject_id for m in moves}) == len(moves) == 30
     assert AuditEvent.objects.filter(action="clock.recompute").count() == 5  # 7+7+7+7+2
     assert not Clock.objects.filter(due_on=date(2027, 1, 1)).exists()
+
+
+def test_a_calendar_change_never_moves_an_hours_clock(personas, received):
+    from datetime import datetime, timezone
+
+    cst = timezone(timedelta(hours=8))
+    clock = clock_start(
+        actor=None,
+        subject_type="safety.accident",
+        subject_id=1,
+        name="county_report_by",
+        unit=personas.city.T1,
+        rule=ClockRule.HOURS,
+        start_at=datetime(2027, 2, 15, 9, 0, tzinfo=cst),
+        hours=1,
+    )
+    calendar_day_set(actor=personas.sysadmin, date=date(2027, 2, 15), kind="holiday", note="春节")
+    again = Clock.objects.get(pk=clock.pk)
+    assert (again.due_at, again.due_on, again.version) == (clock.due_at, clock.due_on, 1)
+    assert received == []

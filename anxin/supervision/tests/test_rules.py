@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
 from anxin.core.calendar import WorkingCalendar
 from anxin.supervision.choices import ClockRule
-from anxin.supervision.rules import compute_due, paused_span
+from anxin.supervision.rules import compute_due, compute_due_at, paused_span
 
 CAL, WORK, FIXED = ClockRule.CALENDAR_DAYS, ClockRule.WORKING_DAYS, ClockRule.FIXED
 PLAIN = WorkingCalendar(rows={})
@@ -71,3 +71,31 @@ def test_unknown_rule_and_negative_periods():
         compute_due("lunar_months", date(2026, 1, 1), 1, calendar=PLAIN)
     with pytest.raises(ValueError):
         compute_due(CAL, date(2026, 1, 1), -5, calendar=PLAIN)
+
+
+# --- hours clocks (493号令 Art. 9, 11) -----------------------------------------------------------
+
+CST = timezone(timedelta(hours=8))
+
+
+@pytest.mark.parametrize(
+    ("start", "hours", "extra", "expected"),
+    [
+        (datetime(2026, 9, 16, 8, 30, tzinfo=CST), 1, 0, datetime(2026, 9, 16, 9, 30, tzinfo=CST)),
+        # across midnight into a holiday: an hour is an hour, rest days do not matter
+        (datetime(2026, 9, 30, 23, 10, tzinfo=CST), 2, 0, datetime(2026, 10, 1, 1, 10, tzinfo=CST)),
+        (datetime(2026, 9, 16, 8, 30, tzinfo=CST), 1, 3, datetime(2026, 9, 16, 12, 30, tzinfo=CST)),
+        (datetime(2026, 9, 16, 8, 30, tzinfo=CST), 0, 0, datetime(2026, 9, 16, 8, 30, tzinfo=CST)),
+    ],
+)
+def test_compute_due_at(start, hours, extra, expected):
+    assert compute_due_at(start, hours, extra) == expected
+
+
+def test_hours_need_an_aware_start_and_are_not_computed_as_dates():
+    with pytest.raises(ValueError):
+        compute_due_at(datetime(2026, 9, 16, 8, 30), 1)
+    with pytest.raises(ValueError):
+        compute_due_at(datetime(2026, 9, 16, 8, 30, tzinfo=CST), -2)
+    with pytest.raises(ValueError):
+        compute_due(ClockRule.HOURS, date(2026, 9, 16), 1, calendar=PLAIN)
