@@ -274,7 +274,9 @@ STORAGES = {
 # Outside production, WhiteNoise serves straight from the source folders (no collectstatic).
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
-MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_ROOT = Path(env_str("ANXIN_MEDIA_DIR", str(VAR_DIR / "media")))
+# Uploaded files: at most this many megabytes each (checked by content; see core/attachments.py)
+ANXIN_UPLOAD_MAX_MB = env_int("ANXIN_UPLOAD_MAX_MB", 20, minimum=1)
 
 # --- Mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -286,7 +288,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # the Huey consumer prints its own log lines; don't print them twice
+        "huey": {"level": "INFO", "propagate": False},
+    },
 }
 
 SITE_TITLE = _("Anxin")
