@@ -15,7 +15,7 @@ caller shows the preview and, once confirmed, saves all ready rows in one transa
 Large files stream: .xlsx sheets are parsed row by row (openpyxl's read-only parser); merged
 cells are found by a separate streaming scan of the sheet's XML, so exact merges are known for
 files of any size (see docs/ledger-import.md for limits). Old .xls workbooks are read with
-python-calamine when it is installed (whole sheet in memory; .xls holds at most 65,536 rows).
+python-calamine (the whole sheet in memory; an .xls sheet holds at most 65,536 rows).
 """
 
 from __future__ import annotations
@@ -197,15 +197,20 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 def _is_empty(value: Any) -> bool:
     if value is None:
         return True
-    if isinstance(value, str) and not isinstance(value, CellError):
-        text = value.translate(_INVISIBLE).strip()
+    if type(value) is str:  # not a CellError
+        text = value.strip()
+        if not text.isprintable():  # zero-width characters (and line breaks)
+            text = text.translate(_INVISIBLE).strip()
         return not text or text in PLACEHOLDERS
     return False
 
 
 def _compact(value: str) -> str:
     """NFKC (full-width → half-width), without any whitespace."""
-    return _SPACES.sub("", unicodedata.normalize("NFKC", value).translate(_INVISIBLE))
+    text = unicodedata.normalize("NFKC", value)
+    if not text.isprintable():
+        text = text.translate(_INVISIBLE)
+    return "".join(text.split())
 
 
 def _shown(value: Any) -> str:
@@ -310,13 +315,15 @@ def _date_from_text(value: str, default_year: int | None, epoch: dt.datetime) ->
     text = unicodedata.normalize("NFKC", value).translate(_INVISIBLE).strip()
     text = _arabic(_SPACES.sub("", _TIME_SUFFIX.sub("", text)))
     if match := _YMD.fullmatch(text) or _YYYYMMDD.fullmatch(text):
-        return _ymd(*map(int, match.groups()), value)
+        year, month, day = map(int, match.groups())
+        return _ymd(year, month, day, value)
     if text.isdigit() and len(text) == 5:  # a serial kept as text
         return _date_from_number(int(text), value, epoch)
     if match := _MD.fullmatch(text):
         if default_year is None:
             raise ParseError("date_without_year", value=_shown(value))
-        return _ymd(default_year, *map(int, match.groups()), value)
+        month, day = map(int, match.groups())
+        return _ymd(default_year, month, day, value)
     raise ParseError("bad_date", value=_shown(value))
 
 
@@ -400,7 +407,10 @@ def parse_bool(value: Any) -> bool:
 
 def _to_text(value: Any) -> str:
     if isinstance(value, str):
-        return value.replace("\r\n", "\n").replace("\r", "\n").translate(_INVISIBLE).strip()
+        text = value.strip()
+        if text.isprintable():
+            return text
+        return text.replace("\r\n", "\n").replace("\r", "\n").translate(_INVISIBLE).strip()
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, dt.datetime | dt.date | float):
@@ -610,7 +620,7 @@ class _OpenpyxlSheet(_Sheet):
         with self._source() as source:
             parser = _CellParser(
                 source,
-                book.shared_strings,
+                self.ws._shared_strings,
                 data_only=True,
                 epoch=book.epoch,
                 date_formats=book._date_formats,
@@ -669,39 +679,58 @@ def _open_source(source: Any) -> Iterator[IO[bytes]]:
         yield source
 
 
+Book = Iterator[tuple[list[_Sheet], dt.datetime]]
+
+
 @contextmanager
-def _open_book(source: Any) -> Iterator[tuple[list[_Sheet], dt.datetime]]:
+def _openpyxl_book(handle: IO[bytes]) -> Book:
+    try:
+        book = load_workbook(handle, read_only=True, data_only=True)
+    except Exception:  # a damaged zip or XML fails in many ways
+        raise _FileError("unreadable_file") from None
+    try:
+        yield [_OpenpyxlSheet(book, ws) for ws in book.worksheets], book.epoch
+    finally:
+        book.close()
+
+
+@contextmanager
+def _calamine_book(handle: IO[bytes]) -> Book:
+    """.xls (and any format calamine reads). Formula errors and formulas without a saved
+    result read as empty cells here."""
+    try:
+        import python_calamine
+    except ImportError:
+        raise _FileError("xls_unsupported") from None
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(handle)
+    except Exception:
+        raise _FileError("unreadable_file") from None
+    visible = python_calamine.SheetVisibleEnum.Visible
+    with workbook:
+        sheets: list[_Sheet] = [
+            _CalamineSheet(workbook, m.name, m.visible == visible)
+            for m in workbook.sheets_metadata
+            if m.typ == python_calamine.SheetTypeEnum.WorkSheet
+        ]
+        yield sheets, WINDOWS_EPOCH
+
+
+@contextmanager
+def _open_book(source: Any) -> Book:
+    """The sheets of a workbook, by what the file is (not by its name: WPS and web systems
+    often save one format under the other's extension)."""
     with _open_source(source) as handle:
         head = handle.read(8)
         handle.seek(0)
         if head.startswith(b"PK\x03\x04"):
-            try:
-                book = load_workbook(handle, read_only=True, data_only=True)
-            except Exception:  # a damaged zip or XML fails in many ways
-                raise _FileError("unreadable_file") from None
-            try:
-                yield [_OpenpyxlSheet(book, ws) for ws in book.worksheets], book.epoch
-            finally:
-                book.close()
+            opened = _openpyxl_book(handle)
         elif head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # OLE2: .xls, or an encrypted .xlsx
-            try:
-                import python_calamine
-            except ImportError:
-                raise _FileError("xls_unsupported") from None
-            try:
-                workbook = python_calamine.CalamineWorkbook.from_filelike(handle)
-            except Exception:
-                raise _FileError("unreadable_file") from None
-            visible = python_calamine.SheetVisibleEnum.Visible
-            with workbook:
-                sheets: list[_Sheet] = [
-                    _CalamineSheet(workbook, m.name, m.visible == visible)
-                    for m in workbook.sheets_metadata
-                    if m.typ == python_calamine.SheetTypeEnum.WorkSheet
-                ]
-                yield sheets, WINDOWS_EPOCH
+            opened = _calamine_book(handle)
         else:
             raise _FileError("not_excel")
+        with opened as book:
+            yield book
 
 
 class _MergeFiller:
@@ -810,7 +839,9 @@ def _find_header(head: list[tuple[int, list[Any]]], spec: LedgerSpec) -> _Header
     needed = min(2, len(spec.fields))
     best: tuple[tuple[int, int, int], _Header] | None = None
     for i, (number, values) in enumerate(head):
-        candidates = [((number,), _single_columns(values))]
+        candidates: list[tuple[tuple[int, ...], list[_Column]]] = [
+            ((number,), _single_columns(values))
+        ]
         single_score = len(_match(candidates[0][1], spec))
         if single_score and i + 1 < len(head) and head[i + 1][0] == number + 1:
             candidates.append(((number, number + 1), _pair_columns(values, head[i + 1][1])))
@@ -848,7 +879,19 @@ def _footer(values: list[Any]) -> str | None:
 
 
 def _is_blank(values: list[Any], serial: frozenset[int]) -> bool:
+    """Nothing but placeholders, or only a 序号."""
     return all(_is_empty(v) for i, v in enumerate(values) if i not in serial)
+
+
+_HEADING = re.compile(r"[(（]?[一二三四五六七八九十]+[)）、.．]")
+
+
+def _is_heading(values: list[Any]) -> bool:
+    """A section heading between groups of rows: one cell such as ``二、驾驶培训机构``."""
+    filled = [v for v in values if not _is_empty(v)]
+    return (
+        len(filled) == 1 and isinstance(filled[0], str) and bool(_HEADING.match(filled[0].strip()))
+    )
 
 
 def read_ledger(
@@ -867,12 +910,11 @@ def read_ledger(
     read. ``default_year`` completes dates written without a year. ``progress`` is called with
     the number of data rows read every :data:`PROGRESS_EVERY` rows and once at the end.
     """
-    preview = Preview()
     try:
         with _open_book(source) as (sheets, epoch):
-            _read_book(sheets, epoch, spec, preview, sheet, default_year, progress, max_rows)
+            preview = _read_book(sheets, epoch, spec, sheet, default_year, progress, max_rows)
     except _FileError as exc:
-        preview.errors.append(RowError(None, None, exc.code, exc.params))
+        preview = Preview(errors=[RowError(None, None, exc.code, exc.params)])
     if progress is not None:
         progress(preview.rows_read)
     return preview
@@ -882,16 +924,20 @@ def _read_book(
     sheets: list[_Sheet],
     epoch: dt.datetime,
     spec: LedgerSpec,
-    preview: Preview,
     wanted: str | int | None,
     default_year: int | None,
     progress: Callable[[int], None] | None,
     max_rows: int,
-) -> None:
+) -> Preview:
+    """Read the first sheet whose header has every required column and rows below it (a
+    cover page may look like a header: 单位名称 | … | 统一社会信用代码 | …); failing that, the
+    first with a complete header, or report what the first sheet with a header lacks."""
     if wanted is None:
         candidates = [s for s in sheets if s.visible] or sheets
     else:
         candidates = _named_sheet(sheets, wanted)
+    incomplete: tuple[_Sheet, _Header, list[Field]] | None = None
+    empty: Preview | None = None
     for candidate in candidates:
         filler = _MergeFiller(candidate.merges())
         rows = candidate.rows()
@@ -903,26 +949,17 @@ def _read_book(
             if number >= HEADER_SCAN_ROWS:
                 break
         header = _find_header(head, spec)
-        if header is None:
-            close = getattr(rows, "close", None)
-            if close:
-                close()
+        missing = (
+            [f for f in spec.fields if f.required and f.name not in header.mapping]
+            if header
+            else []
+        )
+        if header is None or missing:
+            getattr(rows, "close", lambda: None)()
+            if header is not None and incomplete is None:
+                incomplete = (candidate, header, missing)
             continue
-        preview.sheet, preview.header_rows = candidate.name, header.rows
-        preview.columns = {n: header.columns[i].shown for n, i in header.mapping.items()}
-        missing = [f for f in spec.fields if f.required and f.name not in header.mapping]
-        for field in missing:
-            others = "、".join(field.synonyms[1:]) or "—"
-            preview.errors.append(
-                RowError(
-                    header.rows[-1],
-                    field.label,
-                    "missing_column",
-                    {"column": field.label, "synonyms": others},
-                )
-            )
-        if missing:
-            return
+        preview = _describe(Preview(), candidate, header)
         after = [
             (number, raw_head[i], values)
             for i, (number, values) in enumerate(head)
@@ -932,11 +969,29 @@ def _read_book(
         _read_rows(
             chain(after, rest), header, spec, preview, epoch, default_year, progress, max_rows
         )
-        return
-    shown = "、".join(f"“{f.label}”" for f in spec.fields if f.required) or "、".join(
-        f"“{f.label}”" for f in spec.fields[:3]
-    )
-    preview.errors.append(RowError(None, None, "no_header", {"columns": shown}))
+        getattr(rows, "close", lambda: None)()
+        if preview.rows_read or wanted is not None:
+            return preview
+        if empty is None:
+            empty = preview
+    if empty is not None:
+        return empty
+    if incomplete is not None:
+        candidate, header, missing = incomplete
+        preview = _describe(Preview(), candidate, header)
+        for field in missing:
+            params = {"column": field.label, "synonyms": "、".join(field.synonyms[1:]) or "—"}
+            preview.errors.append(RowError(header.rows[-1], field.label, "missing_column", params))
+        return preview
+    labels = [f.label for f in spec.fields if f.required] or [f.label for f in spec.fields[:3]]
+    shown = "、".join(f"“{label}”" for label in labels)
+    return Preview(errors=[RowError(None, None, "no_header", {"columns": shown})])
+
+
+def _describe(preview: Preview, sheet: _Sheet, header: _Header) -> Preview:
+    preview.sheet, preview.header_rows = sheet.name, header.rows
+    preview.columns = {name: header.columns[i].shown for name, i in header.mapping.items()}
+    return preview
 
 
 def _named_sheet(sheets: list[_Sheet], wanted: str | int) -> list[_Sheet]:
@@ -978,17 +1033,17 @@ def _read_rows(
     seen: dict[Any, int] = {}
     blank_run = 0
     for number, raw, values in rows:
-        if _is_blank(raw, serial):
-            blank_run += 1
-            if blank_run >= BLANK_RUN_LIMIT:
-                break
-            continue
-        blank_run = 0
         footer = _footer(values)
         if footer == "stop":
             break
         if footer == "skip":
             continue
+        if _is_blank(raw, serial) or _is_heading(raw):
+            blank_run += 1
+            if blank_run >= BLANK_RUN_LIMIT:
+                break
+            continue
+        blank_run = 0
         if preview.rows_read >= max_rows:
             preview.errors.append(RowError(None, None, "too_many_rows", {"limit": max_rows}))
             break

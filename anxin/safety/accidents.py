@@ -45,6 +45,7 @@ from anxin.core.models import Unit, User
 from anxin.core.scoping import get_for_user, unit_in_scope
 from anxin.safety import accident_rules as rules
 from anxin.safety.accident_rules import AccidentGrade, AccidentKind, ReportLevel
+from anxin.safety.models import Site
 from anxin.safety.models_accidents import Accident, AccidentReport, ReportKind
 from anxin.supervision import services as clocks
 from anxin.supervision.models import Clock
@@ -259,7 +260,7 @@ def accident_report(
     missing: int = 0,
     direct_loss_yuan: Decimal | int | str = 0,
     unit_informed_at: dt.datetime | None = None,
-    site: Any = None,
+    site: Site | None = None,
     reported_to_county_at: dt.datetime | None = None,
     reporter: str = "",
 ) -> Accident:
@@ -289,6 +290,8 @@ def accident_report(
         "missing": _count("missing", missing, errors),
     }
     loss = _loss(direct_loss_yuan, errors)
+    if site is not None and (not isinstance(site, Site) or site.pk is None):
+        errors["site"] = _("Choose a site from the register.")
     if not isinstance(unit, Unit) or unit.pk is None:
         errors["unit"] = _("Choose a unit.")
     elif unit.kind not in DIVISION_KINDS:

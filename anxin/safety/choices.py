@@ -5,6 +5,7 @@ Admin-editable taxonomies (sectors, checklist items) are models, not choices.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RiskLevel(models.TextChoices):
@@ -16,9 +17,9 @@ class RiskLevel(models.TextChoices):
 
 
 class SiteStatus(models.TextChoices):
-    ACTIVE = "active", _("Operating")
-    SUSPENDED = "suspended", _("Production suspended")
-    CLOSED = "closed", _("Closed")
+    ACTIVE = "active", pgettext_lazy("site status", "Operating")
+    SUSPENDED = "suspended", pgettext_lazy("site status", "Production suspended")
+    CLOSED = "closed", pgettext_lazy("site status", "Closed")
 
 
 class PermitKind(models.TextChoices):

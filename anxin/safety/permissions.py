@@ -11,6 +11,9 @@ def register_safety_actions() -> None:
 
     register_site_actions()
     register_accident_actions()
+    from anxin.safety.hazard_permissions import register_hazard_actions
+
+    register_hazard_actions()
 
 
 def register_site_actions() -> None:

@@ -284,7 +284,7 @@ def site_update(*, actor: User | None, site: Site, version: int | None, **change
         raise TypeError(f"site_update() got unexpected fields: {sorted(unknown)}")
     _require(actor, "site.manage")
     locked = (
-        Site.objects.select_for_update()
+        Site.objects.select_for_update(of=("self",))
         .select_related("sector", "unit", "regulating_unit", "contact_user")
         .get(pk=site.pk)
     )
@@ -414,7 +414,7 @@ def permit_update(
     unknown = set(changes) - set(PERMIT_FIELDS)
     if unknown:
         raise TypeError(f"permit_update() got unexpected fields: {sorted(unknown)}")
-    locked = Permit.objects.select_for_update().select_related("site").get(pk=permit.pk)
+    locked = Permit.objects.select_for_update(of=("self",)).select_related("site").get(pk=permit.pk)
     _check_site_manage(actor, locked.site)
     check_version(locked, version)
     before = _permit_snapshot(locked)
@@ -462,7 +462,11 @@ def sector_update(
     if unknown:
         raise TypeError(f"sector_update() got unexpected fields: {sorted(unknown)}")
     _require(actor, "sector.manage")
-    locked = Sector.objects.select_for_update().select_related("department").get(pk=sector.pk)
+    locked = (
+        Sector.objects.select_for_update(of=("self",))
+        .select_related("department")
+        .get(pk=sector.pk)
+    )
     check_version(locked, version)
 
     def snap(s: Sector) -> dict[str, Any]:
@@ -545,7 +549,9 @@ def checklist_publish(
             errors[f"items.{n}.severity_hint"] = _("Item %(n)d: unknown severity.") % {"n": n}
     if errors:
         raise ValidationError(errors)
-    Sector.objects.select_for_update().filter(pk=sector.pk).first()  # serialise versions
+    Sector.objects.select_for_update(of=("self",)).filter(
+        pk=sector.pk
+    ).first()  # serialise versions
     last = ChecklistTemplate.objects.filter(sector=sector).aggregate(v=Max("version"))["v"] or 0
     previous = ChecklistTemplate.objects.filter(sector=sector, is_current=True).first()
     if previous is not None:

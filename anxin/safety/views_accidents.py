@@ -190,23 +190,46 @@ def grading_explained(a: Accident) -> dict[str, Any]:
     deciding = [
         {
             "label": Criterion(c).label,
-            "value": values[Criterion(c)],
-            "bound": rules.tier_bound(grading.grade, c),
-            "money": c == Criterion.DIRECT_LOSS,
+            "value": _amount(values[Criterion(c)], c),
+            "bound": _amount(rules.tier_bound(grading.grade, c), c),
         }
         for c in grading.decided_by
     ]
     relatively_large = rules.TIERS[-1]
+    fine = rules.FINES[a.grade]
     return {
         "grade": grading.grade,
         "label": AccidentGrade(grading.grade).label,
         "article": f"{rules.REGULATION} {grading.article}",
         "deciding": deciding,
-        "next_tier": relatively_large if not deciding else None,
+        "next_tier": (
+            {
+                "deaths": relatively_large.deaths,
+                "serious_injuries": relatively_large.serious_injuries,
+                "loss": _money(relatively_large.direct_loss_yuan, cents=False),
+            }
+            if not deciding
+            else None
+        ),
         "required_level": ReportLevel(rules.required_level(a.grade)).label,
         "investigated_by": Investigator(rules.investigated_by(a.grade)).label,
-        "fine": rules.FINES[a.grade],
+        "fine": {
+            "low": _money(fine.low, cents=False),
+            "high": _money(fine.high, cents=False),
+            "article": fine.article,
+        },
     }
+
+
+def _money(value: Any, *, cents: bool = True) -> str:
+    """¥1,234,567.50 — thousands grouped the way the ledgers write them."""
+    return f"¥{Decimal(value):,.2f}" if cents else f"¥{Decimal(value):,.0f}"
+
+
+def _amount(value: Any, criterion: str) -> str:
+    if criterion == Criterion.DIRECT_LOSS:
+        return _money(value, cents=value % 1 != 0)
+    return str(value)
 
 
 def _clock_rows(a: Accident) -> list[dict[str, Any]]:
@@ -264,7 +287,7 @@ def accident_list(request: AuthedHttpRequest) -> HttpResponse:
                     a,
                     [
                         (clock_label(n), _due_text(due))
-                        for n, due in sorted(deadlines[a.pk].items())
+                        for n, due in sorted(deadlines[a.pk].items(), key=lambda kv: kv[1])
                     ],
                 )
                 for a in page.items
@@ -332,6 +355,7 @@ def accident_detail(request: AuthedHttpRequest, id: str) -> HttpResponse:
         {
             "accident": accident,
             "grading": grading_explained(accident),
+            "loss": _money(accident.direct_loss_yuan),
             "clocks": _clock_rows(accident),
             "reports": list(accidents.accident_reports(accident)),
             "actions": [

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone as dj_timezone
 
 from anxin.core.choices import Role
 from anxin.core.testing import make_person
@@ -56,9 +57,10 @@ def test_the_accident_page_shows_grade_criterion_clocks_and_steps(client_for, in
     assert "2026-09-16 11:10" in page  # city within 2 hours of the county report
     assert "2026-10-16" in page and "2026-11-16" in page
     assert 'id="reports"' in page and "厂长 王五" in page
-    for step in ("reported_up", "supplement", "extend_investigation", "pause", "report_received"):
+    for step in ("reported_up", "extend_investigation", "pause", "report_received"):
         assert f'id="act-{step}"' in page, step
-    assert 'id="act-county_reported"' not in page
+    # the supplementary window (2026-10-16) is over; the county report is recorded
+    assert 'id="act-supplement"' not in page and 'id="act-county_reported"' not in page
     assert "<script" not in page.split("</main>")[0].split("<main")[1]
     assert "style=" not in page
 
@@ -174,3 +176,19 @@ def test_a_step_from_the_page(client_for, inspector, accident):
     accident.refresh_from_db()
     assert accident.highest_level == "county"
     assert client.post(f"/safety/accidents/{accident.uid}/act/fly/").status_code == 404
+
+
+def test_a_recent_accident_offers_the_county_report_and_supplements(
+    client_for, personas, inspector
+):
+    a = accident_report(
+        actor=inspector,
+        occurred_at=dj_timezone.now() - timedelta(hours=1),
+        place="仓库",
+        kind="fire",
+        summary="起火。",
+        unit=personas.city.T1,
+    )
+    page = client_for(inspector).get(f"/safety/accidents/{a.uid}/").content.decode()
+    assert 'id="act-county_reported"' in page and 'id="act-supplement"' in page
+    assert 'id="act-reported_up"' not in page

@@ -15,16 +15,16 @@ from anxin.safety import accident_rules as rules
 from anxin.safety.accident_rules import AccidentGrade as G
 from anxin.safety.accident_rules import ReportLevel as L
 
-PS, S, RL, O = G.PARTICULARLY_SERIOUS, G.SERIOUS, G.RELATIVELY_LARGE, G.ORDINARY
+PS, S, RL, ORD = G.PARTICULARLY_SERIOUS, G.SERIOUS, G.RELATIVELY_LARGE, G.ORDINARY
 CST = timezone(timedelta(hours=8))
 
 
 @pytest.mark.parametrize(
     ("deaths", "grade"),
     [
-        (0, O),
-        (1, O),
-        (2, O),  # 3人以下 (excludes 3): 一般
+        (0, ORD),
+        (1, ORD),
+        (2, ORD),  # 3人以下 (excludes 3): 一般
         (3, RL),  # 3人以上 (includes 3): 较大
         (9, RL),
         (10, S),
@@ -37,14 +37,14 @@ CST = timezone(timedelta(hours=8))
 def test_deaths_boundaries(deaths, grade):
     result = rules.grade_accident(deaths=deaths, serious_injuries=0, direct_loss_yuan=0)
     assert result.grade == grade
-    assert result.decided_by == (() if grade == O else ("deaths",))
+    assert result.decided_by == (() if grade == ORD else ("deaths",))
 
 
 @pytest.mark.parametrize(
     ("injuries", "grade"),
     [
-        (0, O),
-        (9, O),
+        (0, ORD),
+        (9, ORD),
         (10, RL),
         (49, RL),
         (50, S),
@@ -56,15 +56,15 @@ def test_deaths_boundaries(deaths, grade):
 def test_serious_injury_boundaries_incl_acute_poisoning(injuries, grade):
     result = rules.grade_accident(deaths=0, serious_injuries=injuries, direct_loss_yuan=0)
     assert result.grade == grade
-    assert result.decided_by == (() if grade == O else ("serious_injuries",))
+    assert result.decided_by == (() if grade == ORD else ("serious_injuries",))
 
 
 @pytest.mark.parametrize(
     ("loss", "grade"),
     [
-        (Decimal("0"), O),
-        (Decimal("9999999"), O),
-        (Decimal("9999999.99"), O),
+        (Decimal("0"), ORD),
+        (Decimal("9999999"), ORD),
+        (Decimal("9999999.99"), ORD),
         (Decimal("10000000"), RL),  # 1000万元以上
         (Decimal("10000000.00"), RL),
         (Decimal("49999999.99"), RL),
@@ -79,7 +79,7 @@ def test_serious_injury_boundaries_incl_acute_poisoning(injuries, grade):
 def test_direct_loss_boundaries(loss, grade):
     result = rules.grade_accident(deaths=0, serious_injuries=0, direct_loss_yuan=loss)
     assert result.grade == grade
-    assert result.decided_by == (() if grade == O else ("direct_loss_yuan",))
+    assert result.decided_by == (() if grade == ORD else ("direct_loss_yuan",))
 
 
 @pytest.mark.parametrize(
@@ -108,10 +108,10 @@ def test_direct_loss_boundaries(loss, grade):
             "Art. 3(1)",
         ),
         (10, 9, "0", 0, S, ("deaths",), "Art. 3(2)"),
-        (2, 9, "9999999.99", 0, O, (), "Art. 3(4)"),
+        (2, 9, "9999999.99", 0, ORD, (), "Art. 3(4)"),
         # missing never counts: 40 missing and 2 dead is still 一般
-        (2, 0, "0", 40, O, (), "Art. 3(4)"),
-        (0, 0, "0", 1000, O, (), "Art. 3(4)"),
+        (2, 0, "0", 40, ORD, (), "Art. 3(4)"),
+        (0, 0, "0", 1000, ORD, (), "Art. 3(4)"),
         (29, 0, "0", 5, S, ("deaths",), "Art. 3(2)"),
     ],
 )
@@ -145,9 +145,9 @@ def test_the_tiers_are_the_law_and_ordered():
         (S, 10, 50, Decimal("50000000")),
         (RL, 3, 10, Decimal("10000000")),
     ]
-    assert rules.GRADE_ORDER == (PS, S, RL, O)
-    assert [rules.grade_rank(g) for g in (PS, S, RL, O)] == [0, 1, 2, 3]
-    assert rules.tier_bound(S, "deaths") == 10 and rules.tier_bound(O, "deaths") is None
+    assert rules.GRADE_ORDER == (PS, S, RL, ORD)
+    assert [rules.grade_rank(g) for g in (PS, S, RL, ORD)] == [0, 1, 2, 3]
+    assert rules.tier_bound(S, "deaths") == 10 and rules.tier_bound(ORD, "deaths") is None
 
 
 # --- clocks ------------------------------------------------------------------------------------
@@ -177,7 +177,7 @@ def test_each_level_reports_up_within_two_hours():
         (PS, L.STATE, L.CITY, L.PROVINCE, L.STATE),  # Art. 10(1): 国务院安全生产监督管理部门
         (S, L.STATE, L.CITY, L.PROVINCE, L.STATE),
         (RL, L.PROVINCE, L.CITY, L.PROVINCE, None),  # Art. 10(2): 省级
-        (O, L.CITY, L.CITY, None, None),  # Art. 10(3): 设区的市级
+        (ORD, L.CITY, L.CITY, None, None),  # Art. 10(3): 设区的市级
     ],
 )
 def test_the_level_the_report_must_reach(grade, required, after_county, after_city, after_province):
@@ -211,7 +211,7 @@ def test_supplementary_window(kind, occurred, until):
         (PS, "state_council", 30, 30),  # Art. 19, 32: 30 + at most 30
         (S, "province", 15, 0),
         (RL, "city", 15, 0),
-        (O, "county", 15, 0),
+        (ORD, "county", 15, 0),
     ],
 )
 def test_investigation_and_approval_by_grade(
@@ -239,7 +239,7 @@ def test_investigation_period_and_clock_table():
 @pytest.mark.parametrize(
     ("grade", "low", "high"),
     [
-        (O, 300_000, 1_000_000),
+        (ORD, 300_000, 1_000_000),
         (RL, 1_000_000, 2_000_000),
         (S, 2_000_000, 10_000_000),
         (PS, 10_000_000, 20_000_000),

@@ -203,20 +203,24 @@ def excel_serials():
 
 @case
 def blank_rows_footer():
-    """Blank rows in the middle (one with only its 序号), a 填表人/审核人 footer, rows after it."""
+    """Blank rows in the middle (one with only its 序号), section headings, a 填表人/审核人
+    footer, and rows after the footer that are not read."""
     wb, ws = new_book()
     put(ws, 1, ["序号", "单位名称", "隐患描述", "整改期限"])
-    put(ws, 2, [1, "福来酒店", "厨房排油烟管道未清洗", "2026-03-01"])
-    put(ws, 3, [2, "福来酒店", "消控室无人值守", "2026-03-02"])
-    put(ws, 5, [3])
-    put(ws, 6, [4, "平安驾校", "教练车制动失灵", "2026-03-03"])
-    put(ws, 7, [None, "  ", "/", "—"])
-    put(ws, 8, [5, "平安驾校", "训练场无限速标志", "2026-03-04"])
-    put(ws, 9, ["填表人：张三          审核人：李四          联系电话：0571-88888888"])
-    ws.merge_cells("A9:D9")
-    put(ws, 10, [6, "不应读入", "页脚以下的内容", "2026-03-05"])
+    put(ws, 2, ["一、住宿餐饮"])
+    ws.merge_cells("A2:D2")
+    put(ws, 3, [1, "福来酒店", "厨房排油烟管道未清洗", "2026-03-01"])
+    put(ws, 4, [2, "福来酒店", "消控室无人值守", "2026-03-02"])
+    put(ws, 6, [None, "二、驾驶培训机构"])
+    put(ws, 7, [3])
+    put(ws, 8, [4, "平安驾校", "教练车制动失灵", "2026-03-03"])
+    put(ws, 9, [None, "  ", "/", "—"])
+    put(ws, 10, [5, "平安驾校", "训练场无限速标志", "2026-03-04"])
+    put(ws, 11, ["填表人：张三          审核人：李四          联系电话：0571-88888888"])
+    ws.merge_cells("A11:D11")
+    put(ws, 12, [6, "不应读入", "页脚以下的内容", "2026-03-05"])
     expected = ok(4, spec="hazards")
-    return "06_blank_rows_and_footer", wb, expected, {"8": {"site": "平安驾校", "deadline": "2026-03-04"}}
+    return "06_blank_rows_and_footer", wb, expected, {"10": {"site": "平安驾校", "deadline": "2026-03-04"}}
 
 
 @case
@@ -334,7 +338,8 @@ def duplicates():
 
 @case
 def cover_sheet():
-    """A hidden sheet of drop-down lists, a cover page, then the ledger on the third sheet."""
+    """A hidden sheet of drop-down lists, a cover page whose form looks like a header (but has
+    no rows under it), then the ledger on the third sheet."""
     wb, ws = new_book()
     ws.title = "选项"
     put(ws, 1, ["风险等级", "行业领域"])
@@ -344,7 +349,7 @@ def cover_sheet():
     cover = wb.create_sheet("封面")
     put(cover, 3, ["重点行业领域企业基本信息台账"])
     cover.merge_cells("A3:F3")
-    put(cover, 6, ["单位名称", "青山镇应急管理办公室"])
+    put(cover, 6, ["单位名称", "青山镇应急管理办公室", "统一社会信用代码", "11330100MB0000001X"])  # looks like a header
     put(cover, 7, ["填报人", "王芳"])
     put(cover, 9, ["填报说明：1. 请逐家填写；2. 统一社会信用代码为18位。"])
     data = wb.create_sheet("企业名单")
@@ -481,18 +486,62 @@ def _with_results(xml: bytes, cached: dict[str, tuple[Any, str | None]]) -> byte
     return xml
 
 
+_INLINE = re.compile(
+    rb'<c r="([A-Z]+[0-9]+)"([^>]*?) t="inlineStr"([^>]*)><is><t([^>]*)>(.*?)</t></is></c>', re.S
+)
+_MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_SST_TYPE = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+_SST_CONTENT = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+
+
+def _share_strings(parts: dict[str, bytes]) -> None:
+    """Move text into xl/sharedStrings.xml, as Excel and WPS save it (openpyxl writes it inline)."""
+    table: dict[tuple[bytes, bytes], int] = {}
+
+    def shared(match: re.Match[bytes]) -> bytes:
+        ref, before, after, t_attrs, text = match.groups()
+        index = table.setdefault((t_attrs, text), len(table))
+        return b'<c r="%s"%s t="s"%s><v>%d</v></c>' % (ref, before, after, index)
+
+    for name in parts:
+        if name.startswith("xl/worksheets/sheet"):
+            parts[name] = _INLINE.sub(shared, parts[name])
+    items = b"".join(b"<si><t%s>%s</t></si>" % key for key in table)
+    count = len(table)
+    parts["xl/sharedStrings.xml"] = b'<sst xmlns="%s" count="%d" uniqueCount="%d">%s</sst>' % (
+        _MAIN,
+        count,
+        count,
+        items,
+    )
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>",
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="%s"/></Types>' % _SST_CONTENT,
+    )
+    rels = "xl/_rels/workbook.xml.rels"
+    parts[rels] = parts[rels].replace(
+        b"</Relationships>",
+        b'<Relationship Type="%s" Target="sharedStrings.xml" Id="rIdSst"/></Relationships>'
+        % _SST_TYPE,
+    )
+
+
 def save(wb: Workbook, path: Path, cached: dict[str, tuple[Any, str | None]] | None = None) -> None:
-    """Save with fixed timestamps, so that the same script always writes the same files."""
+    """Save as Excel would (shared strings, saved formula results) with fixed timestamps, so
+    that the same script always writes the same files."""
     raw = io.BytesIO()
     wb.save(raw)
+    with zipfile.ZipFile(raw) as src:
+        parts = {name: src.read(name) for name in src.namelist()}
+    parts["docProps/core.xml"] = _STAMPS.sub(
+        rb"\g<1>" + _STAMP + rb"\g<2>", parts["docProps/core.xml"]
+    )
+    if cached:
+        parts["xl/worksheets/sheet1.xml"] = _with_results(parts["xl/worksheets/sheet1.xml"], cached)
+    _share_strings(parts)
     out = io.BytesIO()
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w") as dst:
-        for name in src.namelist():
-            data = src.read(name)
-            if name == "docProps/core.xml":
-                data = _STAMPS.sub(rb"\g<1>" + _STAMP + rb"\g<2>", data)
-            if cached and name == "xl/worksheets/sheet1.xml":
-                data = _with_results(data, cached)
+    with zipfile.ZipFile(out, "w") as dst:
+        for name, data in parts.items():
             info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
