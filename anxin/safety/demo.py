@@ -130,7 +130,14 @@ def seed_sector_departments(ctx: DemoContext) -> None:
 
 
 def seed(ctx: DemoContext) -> None:
+    from anxin.safety.demo_accidents import seed_accidents
+
     seed_sector_departments(ctx)
+    _seed_sites(ctx)
+    seed_accidents(ctx)
+
+
+def _seed_sites(ctx: DemoContext) -> None:
     if Site.objects.exists():
         ctx.say("safety sites: kept the existing ones")
         return

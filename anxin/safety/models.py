@@ -196,5 +196,4 @@ class SiteEvent(models.Model):
 
 from anxin.safety.models_accidents import Accident, AccidentReport  # noqa: E402,F401
 from anxin.safety.models_checklists import ChecklistItem, ChecklistTemplate  # noqa: E402,F401
-from anxin.safety.models_inspections import Inspection, InspectionPlan, InspectionResult, InspectionSignature  # noqa: E402,F401,I001
-from anxin.safety.models_hazards import Hazard, HazardEvent  # noqa: E402,F401,I001
+from anxin.safety.models_hazards import Hazard, HazardEvent  # noqa: E402,F401

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from anxin.core.models import Unit, User
 from anxin.core.scoping import RestrictedQuerySet
 from anxin.safety.hazard_rules import HazardGrade, HazardSource, HazardStatus
+from anxin.safety.models_inspections import Inspection, InspectionResult
 
 
 class HazardQuerySet(RestrictedQuerySet["Hazard"]):
@@ -51,7 +52,7 @@ class Hazard(models.Model):
         _("source"), max_length=12, choices=HazardSource.choices, default=HazardSource.OTHER
     )
     inspection = models.ForeignKey(
-        "safety.Inspection",
+        Inspection,
         verbose_name=_("inspection"),
         null=True,
         blank=True,
@@ -59,7 +60,7 @@ class Hazard(models.Model):
         related_name="hazards",
     )
     inspection_result = models.ForeignKey(
-        "safety.InspectionResult",
+        InspectionResult,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
