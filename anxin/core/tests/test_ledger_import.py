@@ -11,7 +11,6 @@ import importlib.util
 import io
 import json
 import sys
-import time
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -240,16 +239,12 @@ def test_messages_are_in_chinese():
         assert preview.errors[0].message.startswith("“2026年2月30日” is not a date")
 
 
-def test_progress_is_reported_every_thousand_rows_and_the_speed_measured() -> None:
+def test_progress_is_reported_every_thousand_rows() -> None:
+    # Speed is measured in bench/, not asserted in tests (docs/ledger-import.md quotes it).
     calls: list[int] = []
-    started = time.perf_counter()
     preview = _read("13_large_10k_rows", progress=calls.append)
-    elapsed = time.perf_counter() - started
     assert calls == [1000 * i for i in range(1, 11)] + [10_000]
     assert preview.rows_read == 10_000
-    rate = preview.rows_read / elapsed
-    print(f"ledger import: {preview.rows_read} rows in {elapsed:.2f}s = {rate:,.0f} rows/s")
-    assert rate > 1000  # measured ≈ see docs/ledger-import.md; this only catches a collapse
 
 
 def test_too_many_rows_is_a_whole_file_error():
