@@ -51,4 +51,7 @@ def dossier_context(*, user: Any, site: Site, today: date | None = None) -> dict
     for section in SECTIONS:
         context[f"show_{section}"] = False
         context[section] = []
+    from anxin.safety.selectors_hazards import dossier_sections
+
+    context.update(dossier_sections(user=user, site=site))
     return context

@@ -53,13 +53,14 @@ S = HazardStatus
 OPEN_STATES = frozenset({S.REGISTERED, S.RECTIFYING, S.SUBMITTED, S.VERIFIED})
 
 #: ``TRANSITIONS[action] = (states it may be taken from, state it leads to, permission)``;
-#: ``None`` keeps the state (``verify`` leads to ``verified`` or back to ``rectifying``).
+#: ``None`` keeps the state. ``verify`` leads to ``verified`` when passed, and back to
+#: ``rectifying`` (with the reasons) when not.
 TRANSITIONS: dict[str, tuple[frozenset[str], str | None, str]] = {
     "register": (frozenset({S.REPORTED}), S.REGISTERED, "hazard.manage"),
     "start_rectification": (frozenset({S.REGISTERED}), S.RECTIFYING, "hazard.manage"),
     # only the site's enterprise contact, from their own login
     "submit_rectification": (frozenset({S.RECTIFYING}), S.SUBMITTED, "hazard.submit"),
-    "verify": (frozenset({S.SUBMITTED}), None, "hazard.verify"),
+    "verify": (frozenset({S.SUBMITTED}), S.VERIFIED, "hazard.verify"),
     # 16号令 Art. 18, 安全生产法 Art. 65(3): the review approving resumption after the assessment
     "approve_resumption": (frozenset({S.VERIFIED}), None, "hazard.verify"),
     # 挂牌督办 (16号令 Art. 18; 安全生产法 Art. 41 para. 2)

@@ -23,6 +23,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from anxin.core.attachments import attachment_add, attachments_of
 from anxin.core.audit import audit_record
@@ -73,14 +74,14 @@ class ResumptionNotApproved(ServiceError):
 
 def action_label(action: str) -> str:
     labels = {
-        "register": _("register"),
-        "start_rectification": _("start the rectification"),
-        "submit_rectification": _("submit the rectification"),
-        "verify": _("verify the rectification"),
-        "approve_resumption": _("approve the resumption of production"),
-        "list_for_supervision": _("list for supervision"),
-        "close": _("close (销号)"),
-        "void": _("void"),
+        "register": pgettext("hazard action", "register"),
+        "start_rectification": pgettext("hazard action", "start the rectification"),
+        "submit_rectification": pgettext("hazard action", "submit the rectification"),
+        "verify": pgettext("hazard action", "verify the rectification"),
+        "approve_resumption": pgettext("hazard action", "approve the resumption"),
+        "list_for_supervision": pgettext("hazard action", "list for supervision"),
+        "close": pgettext("hazard action", "close"),
+        "void": pgettext("hazard action", "void"),
     }
     return str(labels.get(action, action))
 
@@ -96,10 +97,13 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def _event(hazard: Hazard, kind: str, actor: User | None, /, **data: Any) -> None:
+def _event(
+    hazard: Hazard, kind: str, actor: User | None, /, *, at: dt.datetime | None = None, **data: Any
+) -> None:
     """The hazard's timeline, the site's timeline and the audit trail, in one go."""
     HazardEvent.objects.create(
         hazard=hazard,
+        at=at or timezone.now(),
         kind=kind,
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_label=_label(actor),
@@ -108,7 +112,7 @@ def _event(hazard: Hazard, kind: str, actor: User | None, /, **data: Any) -> Non
     if hazard.site_id is not None:
         assert hazard.site is not None
         site_event_record(
-            site=hazard.site, kind=f"hazard_{kind}", actor=actor, hazard=hazard.number
+            site=hazard.site, kind=f"hazard_{kind}", actor=actor, at=at, hazard=hazard.number
         )
     audit_record(actor=actor, action=f"hazard.{kind}", obj=hazard, after=data)
 
@@ -161,6 +165,21 @@ def _check_deadline(deadline: dt.date | None, found_on: dt.date) -> None:
 
 def _found_on(hazard: Hazard) -> dt.date:
     return timezone.localdate(hazard.found_at)
+
+
+def _when(hazard: Hazard, at: dt.datetime | None) -> dt.datetime:
+    """When the step happened: now, or a past moment (an import, the demo data, a record
+    written up after the fact) — never before the hazard was found, never in the future."""
+    now = timezone.now()
+    if at is None:
+        return now
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    if at > now + dt.timedelta(minutes=10) or at < hazard.found_at:
+        raise ValidationError(
+            {"at": _("The time of the step must lie between the finding and now.")}
+        )
+    return at
 
 
 # --- the deadline clock (supervision's one table) ----------------------------------------------
@@ -320,6 +339,7 @@ def hazard_create(
         hazard,
         "reported" if status == HazardStatus.REPORTED else "registered",
         actor,
+        at=found_at,
         grade=grade,
         deadline=deadline.isoformat() if deadline else None,
         source=source,
@@ -330,6 +350,8 @@ def hazard_create(
 
 
 # --- the steps -------------------------------------------------------------------------------
+#
+# Each takes ``at``: when the step happened (default now; see ``_when``).
 
 
 @transaction.atomic
@@ -342,10 +364,11 @@ def hazard_register(
     grade: str | None = None,
     deadline: dt.date | None = None,
     production_stopped: bool | None = None,
-    on: dt.date | None = None,
+    at: dt.datetime | None = None,
 ) -> Hazard:
     """reported → registered: the triage found it real; it now belongs to a site."""
     hazard = _step(actor, hazard, "register", version)
+    at = _when(hazard, at)
     site = site or hazard.site
     if site is None:
         raise ValidationError({"site": _("Choose the site of the hazard.")})
@@ -360,15 +383,21 @@ def hazard_register(
     hazard.status = HazardStatus.REGISTERED
     fields = ["site", "unit", "grade", "production_stopped", "status"]
     if deadline is not None:
-        _set_deadline(actor, hazard, deadline, on or _today())
+        _set_deadline(actor, hazard, deadline, timezone.localdate(at))
         fields.append("deadline")
     _save(hazard, *fields)
-    _event(hazard, "registered", actor, grade=hazard.grade, deadline=_iso(hazard.deadline))
+    _event(
+        hazard, "registered", actor, at=at, grade=hazard.grade, deadline=_iso(hazard.deadline)
+    )
     return hazard
 
 
 def _iso(value: dt.date | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _who(actor: User | None) -> User | None:
+    return actor if actor is not None and actor.is_authenticated else None
 
 
 @transaction.atomic
@@ -383,13 +412,14 @@ def hazard_start_rectification(
     deadline: dt.date | None = None,
     contingency_plan: str = "",
     production_stopped: bool | None = None,
-    on: dt.date | None = None,
+    at: dt.datetime | None = None,
 ) -> Hazard:
     """registered → rectifying, under 五落实; the ``deadline`` given replaces the hazard's.
 
     A major hazard needs all five (16号令 Art. 15): 400 naming the missing ones.
     """
     hazard = _step(actor, hazard, "start_rectification", version)
+    at = _when(hazard, at)
     if funds is not None and funds < 0:
         raise ValidationError({"funds": _("The funds cannot be negative.")})
     deadline = deadline or hazard.deadline
@@ -418,7 +448,7 @@ def hazard_start_rectification(
     hazard.contingency_plan = plan["contingency_plan"]
     if production_stopped is not None:
         hazard.production_stopped = bool(production_stopped)
-    _set_deadline(actor, hazard, deadline, on or _today())
+    _set_deadline(actor, hazard, deadline, timezone.localdate(at))
     hazard.status = HazardStatus.RECTIFYING
     _save(
         hazard,
@@ -434,6 +464,7 @@ def hazard_start_rectification(
         hazard,
         "rectification_started",
         actor,
+        at=at,
         responsible=hazard.responsible,
         measures=hazard.measures,
         funds=str(funds) if funds is not None else None,
@@ -446,9 +477,10 @@ def hazard_start_rectification(
 
 def _require_contact(actor: User | None, hazard: Hazard) -> None:
     """Only the site's enterprise contact, from their own login (the system may, too)."""
-    if actor is not None and not Hazard.objects.restrict(actor, "hazard.submit").filter(
-        pk=hazard.pk
-    ).exists():
+    if (
+        actor is not None
+        and not Hazard.objects.restrict(actor, "hazard.submit").filter(pk=hazard.pk).exists()
+    ):
         raise PermissionDenied
 
 
@@ -467,11 +499,14 @@ def hazard_evidence_add(*, actor: User | None, hazard: Hazard, upload: Any) -> A
 
 
 def new_evidence(hazard: Hazard) -> Any:
-    """The evidence added since the last submission (all of it before the first)."""
-    qs = attachments_of(hazard).filter(purpose=EVIDENCE)
-    if hazard.submitted_at is not None:
-        qs = qs.filter(uploaded_at__gt=hazard.submitted_at)
-    return qs
+    """The evidence not yet part of a submission (after a failed verification, new files are
+    needed)."""
+    submitted: set[str] = set()
+    for data in HazardEvent.objects.filter(
+        hazard=hazard, kind="rectification_submitted"
+    ).values_list("data", flat=True):
+        submitted.update(data.get("file_ids", []))
+    return attachments_of(hazard).filter(purpose=EVIDENCE).exclude(uid__in=list(submitted))
 
 
 @transaction.atomic
@@ -482,18 +517,28 @@ def hazard_submit_rectification(
     version: int | None = None,
     note: str = "",
     files: Iterable[Any] = (),
+    at: dt.datetime | None = None,
 ) -> Hazard:
     """rectifying → submitted: ONLY the site's enterprise contact, with evidence files."""
     hazard = _step(actor, hazard, "submit_rectification", version)
+    at = _when(hazard, at)
     for upload in files:
         attachment_add(actor=actor, owner=hazard, upload=upload, purpose=EVIDENCE)
-    evidence = list(new_evidence(hazard).values_list("name", flat=True))
+    evidence = list(new_evidence(hazard).values_list("uid", "name"))
     if not evidence:
         raise ValidationError({"files": _("Attach at least one file showing the rectification.")})
     hazard.status = HazardStatus.SUBMITTED
-    hazard.submitted_at = timezone.now()
+    hazard.submitted_at = at
     _save(hazard, "status", "submitted_at")
-    _event(hazard, "rectification_submitted", actor, note=(note or "").strip(), files=evidence)
+    _event(
+        hazard,
+        "rectification_submitted",
+        actor,
+        at=at,
+        note=(note or "").strip(),
+        files=[name for _uid, name in evidence],
+        file_ids=[str(uid) for uid, _name in evidence],
+    )
     return hazard
 
 
@@ -506,23 +551,24 @@ def hazard_verify(
     passed: bool | None = None,
     notes: str = "",
     deadline: dt.date | None = None,
-    on: dt.date | None = None,
+    at: dt.datetime | None = None,
 ) -> Hazard:
     """验收: passed → verified (the clock stops on the day the evidence came in); not passed →
     back to rectifying with the reasons (and, if given, a new deadline)."""
     hazard = _step(actor, hazard, "verify", version)
+    at = _when(hazard, at)
     notes = (notes or "").strip()
     if passed is None:
         raise ValidationError({"passed": _("Say whether the rectification passed.")})
     hazard.verification_notes = notes
     if passed:
         hazard.status = HazardStatus.VERIFIED
-        hazard.verified_at = timezone.now()
-        hazard.verified_by = actor if actor is not None and actor.is_authenticated else None
-        done_on = timezone.localdate(hazard.submitted_at) if hazard.submitted_at else on
+        hazard.verified_at = at
+        hazard.verified_by = _who(actor)
+        done_on = timezone.localdate(hazard.submitted_at or at)
         _clock_end(actor, hazard, on=done_on, cancel=False)
         _save(hazard, "status", "verified_at", "verified_by", "verification_notes")
-        _event(hazard, "verified", actor, notes=notes)
+        _event(hazard, "verified", actor, at=at, notes=notes)
         return hazard
     if not notes:
         raise ValidationError(
@@ -531,20 +577,26 @@ def hazard_verify(
     fields = ["status", "verification_notes"]
     if deadline is not None:
         _check_deadline(deadline, _found_on(hazard))
-        _set_deadline(actor, hazard, deadline, on or _today())
+        _set_deadline(actor, hazard, deadline, timezone.localdate(at))
         fields.append("deadline")
     hazard.status = HazardStatus.RECTIFYING
     _save(hazard, *fields)
-    _event(hazard, "verification_failed", actor, notes=notes, deadline=_iso(deadline))
+    _event(hazard, "verification_failed", actor, at=at, notes=notes, deadline=_iso(deadline))
     return hazard
 
 
 @transaction.atomic
 def hazard_approve_resumption(
-    *, actor: User | None, hazard: Hazard, version: int | None = None, notes: str = ""
+    *,
+    actor: User | None,
+    hazard: Hazard,
+    version: int | None = None,
+    notes: str = "",
+    at: dt.datetime | None = None,
 ) -> Hazard:
     """The review approving the resumption of production (安全生产法 Art. 65(3); 16号令 Art. 18)."""
     hazard = _step(actor, hazard, "approve_resumption", version)
+    at = _when(hazard, at)
     if not needs_resumption_approval(
         grade=hazard.grade, production_stopped=hazard.production_stopped
     ):
@@ -553,11 +605,11 @@ def hazard_approve_resumption(
         )
     if hazard.resumption_approved_at is not None:
         raise HazardStateConflict(_("The resumption has already been approved."))
-    hazard.resumption_approved_at = timezone.now()
-    hazard.resumption_approved_by = actor if actor is not None and actor.is_authenticated else None
+    hazard.resumption_approved_at = at
+    hazard.resumption_approved_by = _who(actor)
     hazard.resumption_notes = (notes or "").strip()
     _save(hazard, "resumption_approved_at", "resumption_approved_by", "resumption_notes")
-    _event(hazard, "resumption_approved", actor, notes=hazard.resumption_notes)
+    _event(hazard, "resumption_approved", actor, at=at, notes=hazard.resumption_notes)
     return hazard
 
 
@@ -569,9 +621,11 @@ def hazard_list_for_supervision(
     version: int | None = None,
     unit: Unit | None = None,
     document: str = "",
+    at: dt.datetime | None = None,
 ) -> Hazard:
     """挂牌督办 of a major hazard, naming the supervising authority."""
     hazard = _step(actor, hazard, "list_for_supervision", version)
+    at = _when(hazard, at)
     if hazard.grade != HazardGrade.MAJOR:
         raise ValidationError(
             {"grade": _("Only a major hazard is listed for supervision (挂牌督办).")}
@@ -581,13 +635,14 @@ def hazard_list_for_supervision(
     if unit is None:
         raise ValidationError({"unit": _("Name the supervising authority.")})
     hazard.supervision_unit = unit
-    hazard.supervision_listed_at = timezone.now()
+    hazard.supervision_listed_at = at
     hazard.supervision_document = (document or "").strip()[:100]
     _save(hazard, "supervision_unit", "supervision_listed_at", "supervision_document")
     _event(
         hazard,
         "listed_for_supervision",
         actor,
+        at=at,
         unit=unit.code,
         unit_name=unit.name,
         document=hazard.supervision_document,
@@ -597,11 +652,17 @@ def hazard_list_for_supervision(
 
 @transaction.atomic
 def hazard_close(
-    *, actor: User | None, hazard: Hazard, version: int | None = None, notes: str = ""
+    *,
+    actor: User | None,
+    hazard: Hazard,
+    version: int | None = None,
+    notes: str = "",
+    at: dt.datetime | None = None,
 ) -> Hazard:
     """销号, after a passed verification and — for a major hazard that stopped production — the
     recorded approval of the resumption (安全生产法 Art. 65(3))."""
     hazard = _step(actor, hazard, "close", version)
+    at = _when(hazard, at)
     if (
         needs_resumption_approval(grade=hazard.grade, production_stopped=hazard.production_stopped)
         and hazard.resumption_approved_at is None
@@ -613,19 +674,25 @@ def hazard_close(
             )
         )
     hazard.status = HazardStatus.CLOSED
-    hazard.closed_at = timezone.now()
-    hazard.closed_by = actor if actor is not None and actor.is_authenticated else None
+    hazard.closed_at = at
+    hazard.closed_by = _who(actor)
     _save(hazard, "status", "closed_at", "closed_by")
-    _event(hazard, "closed", actor, notes=(notes or "").strip())
+    _event(hazard, "closed", actor, at=at, notes=(notes or "").strip())
     return hazard
 
 
 @transaction.atomic
 def hazard_void(
-    *, actor: User | None, hazard: Hazard, version: int | None = None, reason: str = ""
+    *,
+    actor: User | None,
+    hazard: Hazard,
+    version: int | None = None,
+    reason: str = "",
+    at: dt.datetime | None = None,
 ) -> Hazard:
     """Void a report or a registration made in error, with a reason (kept on the record)."""
     hazard = _step(actor, hazard, "void", version)
+    at = _when(hazard, at)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give the reason for voiding.")})
@@ -633,7 +700,7 @@ def hazard_void(
     hazard.status = HazardStatus.VOID
     hazard.void_reason = reason
     _save(hazard, "status", "void_reason")
-    _event(hazard, "voided", actor, reason=reason)
+    _event(hazard, "voided", actor, at=at, reason=reason)
     return hazard
 
 

@@ -642,7 +642,7 @@ def inspection_failed_items_to_hazards(
                 inspection=inspection,
                 inspection_result=result,
                 checklist_item=item,
-                on=timezone.localdate(),
+                on=timezone.localdate(inspection.started_at),
             )
         )
     audit_record(

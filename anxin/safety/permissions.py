@@ -14,6 +14,9 @@ def register_safety_actions() -> None:
     from anxin.safety.hazard_permissions import register_hazard_actions
 
     register_hazard_actions()
+    from anxin.safety.ledger_permissions import register_ledger_actions
+
+    register_ledger_actions()
 
 
 def register_site_actions() -> None:

@@ -75,6 +75,13 @@ def _uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
+def uuid_or_404(value: Any) -> uuid.UUID:
+    uid = _uuid(value)
+    if uid is None:
+        raise Http404
+    return uid
+
+
 def _date(value: Any) -> date | None:
     if isinstance(value, date):
         return value

@@ -32,3 +32,53 @@ urlpatterns += [
         name="accident_action",
     ),
 ]
+
+# Inspections (安全检查), plans (专项行动) and hazards (事故隐患)
+from anxin.safety import views_hazards, views_inspections  # noqa: E402
+
+urlpatterns += [
+    path("inspections/", views_inspections.inspection_list, name="inspection_list"),
+    path("inspections/new/", views_inspections.inspection_create, name="inspection_create"),
+    path("inspections/plans/", views_inspections.plan_list, name="inspection_plan_list"),
+    path("inspections/plans/new/", views_inspections.plan_create, name="inspection_plan_create"),
+    path("inspections/<str:id>/", views_inspections.inspection_detail, name="inspection_detail"),
+    path("inspections/<str:id>/fill/", views_inspections.inspection_fill, name="inspection_fill"),
+    path("inspections/<str:id>/sign/", views_inspections.inspection_sign, name="inspection_sign"),
+    path(
+        "inspections/<str:id>/refusal/",
+        views_inspections.inspection_refusal,
+        name="inspection_refusal",
+    ),
+    path(
+        "inspections/<str:id>/penalty/",
+        views_inspections.inspection_penalty,
+        name="inspection_penalty",
+    ),
+    path(
+        "inspections/<str:id>/hazards/",
+        views_inspections.inspection_hazards,
+        name="inspection_hazards",
+    ),
+    path(
+        "inspections/<str:id>/files/<str:file>/",
+        views_inspections.inspection_file,
+        name="inspection_file",
+    ),
+    path("hazards/", views_hazards.hazard_list, name="hazard_list"),
+    path("hazards/new/", views_hazards.hazard_create, name="hazard_create"),
+    path("hazards/<str:id>/", views_hazards.hazard_detail, name="hazard_detail"),
+    path("hazards/<str:id>/evidence/", views_hazards.hazard_evidence, name="hazard_evidence"),
+    path(
+        "hazards/<str:id>/act/<slug:action>/", views_hazards.hazard_action, name="hazard_action"
+    ),
+    path("hazards/<str:id>/files/<str:file>/", views_hazards.hazard_file, name="hazard_file"),
+]
+
+# Ledger import (台账导入) and the hazard ledger export
+from anxin.safety import views_ledgers  # noqa: E402
+
+urlpatterns += [
+    path("import/", views_ledgers.ledger_import, name="ledger_import"),
+    path("import/confirm/", views_ledgers.ledger_confirm, name="ledger_confirm"),
+    path("ledgers/hazards.xlsx", views_ledgers.hazard_ledger_export, name="hazard_ledger_export"),
+]
