@@ -150,3 +150,22 @@ def test_materials_follow_the_case_and_the_shield(
     assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
     assert client_for(personas.same).get(url).status_code == 404  # inside the accused unit
     assert client_for(personas.outsider).get(url).status_code == 404
+
+
+def test_the_shield_covers_documents_and_exports(personas, register, client_for):
+    import io
+
+    from openpyxl import load_workbook
+
+    p = accusation(personas, register)
+    services.petition_accept(actor=personas.clerk, petition=p, lead_unit=personas.city.D1)
+    insider = make_person("insider2", personas.city.T1, [(Role.CLERK, personas.city.C)])
+    client = client_for(insider)
+    assert client.get(f"/petitions/{p.uid}/documents/acceptance_notice.docx").status_code == 404
+    response = client.get("/petitions/export.xlsx")
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    numbers = [row[0] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
+    assert p.number not in numbers
+    # the handling district still gets both
+    parent = client_for(personas.parent)
+    assert parent.get(f"/petitions/{p.uid}/documents/acceptance_notice.docx").status_code == 200
