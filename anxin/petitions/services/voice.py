@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from anxin.core.audit import audit_record
 from anxin.core.models import User
@@ -64,6 +67,71 @@ def petition_rate(
     return petition
 
 
+@dataclass(frozen=True)
+class _Appeal:
+    """One step up the ladder: 复查 (Art. 35) or 复核 (Art. 36)."""
+
+    action: str
+    window: str  # the clock within which the petitioner may ask
+    decide: str  # the clock of the higher organ's answer
+    from_field: str  # the unit whose answer is contested
+    to_field: str  # where the next-higher organ is recorded
+    status: str
+    role: str
+    event: str
+    no_higher: Any  # a lazy translation
+
+
+REVIEW = _Appeal(
+    "request_review",
+    "review_request_by",
+    "review_by",
+    "lead_unit",
+    "review_unit",
+    Status.REVIEW,
+    PetitionUnit.Role.REVIEW,
+    "review_requested",
+    gettext_lazy("The handling unit has no higher organ to review its answer."),
+)
+RECHECK = _Appeal(
+    "request_recheck",
+    "recheck_request_by",
+    "recheck_by",
+    "review_unit",
+    "recheck_unit",
+    Status.RECHECK,
+    PetitionUnit.Role.RECHECK,
+    "recheck_requested",
+    gettext_lazy("The review unit has no higher organ to re-review its answer."),
+)
+
+
+def _appeal(
+    step: _Appeal,
+    actor: User | None,
+    petition: Petition,
+    reason: str,
+    version: int | None,
+    on: date | None,
+) -> Petition:
+    petition = _step(actor, petition, step.action, version)
+    on = on or today()
+    _check_request(petition, on, step.window, reason)
+    answered_by = getattr(petition, step.from_field)
+    assert answered_by is not None
+    higher = answered_by.parent
+    if higher is None:
+        raise StateConflict(step.no_higher)
+    setattr(petition, step.to_field, higher)
+    petition.status = step.status
+    _save(petition, step.to_field, "status")
+    _link(petition, higher, step.role)
+    clocks.stop(actor=actor, petition=petition, name=step.window, on=on)
+    clocks.start(actor=actor, petition=petition, name=step.decide, unit=higher, start_on=on)
+    _event(petition, step.event, actor, public=actor is None, unit=higher, reason=reason.strip())
+    return petition
+
+
 @transaction.atomic
 def petition_request_review(
     *,
@@ -74,28 +142,7 @@ def petition_request_review(
     on: date | None = None,
 ) -> Petition:
     """Art. 35: within 30 days of receiving the written answer, to the next-higher organ."""
-    petition = _step(actor, petition, "request_review", version)
-    on = on or today()
-    _check_request(petition, on, "review_request_by", reason)
-    lead = petition.lead_unit
-    assert lead is not None
-    if lead.parent is None:
-        raise StateConflict(_("The handling unit has no higher organ to review its answer."))
-    petition.review_unit = lead.parent
-    petition.status = Status.REVIEW
-    _save(petition, "review_unit", "status")
-    _link(petition, lead.parent, PetitionUnit.Role.REVIEW)
-    clocks.stop(actor=actor, petition=petition, name="review_request_by", on=on)
-    clocks.start(actor=actor, petition=petition, name="review_by", unit=lead.parent, start_on=on)
-    _event(
-        petition,
-        "review_requested",
-        actor,
-        public=actor is None,
-        unit=lead.parent,
-        reason=reason.strip(),
-    )
-    return petition
+    return _appeal(REVIEW, actor, petition, reason, version, on)
 
 
 @transaction.atomic
@@ -108,28 +155,7 @@ def petition_request_recheck(
     on: date | None = None,
 ) -> Petition:
     """Art. 36: within 30 days of receiving the 复查 answer, to the organ above the 复查 unit."""
-    petition = _step(actor, petition, "request_recheck", version)
-    on = on or today()
-    _check_request(petition, on, "recheck_request_by", reason)
-    review = petition.review_unit
-    assert review is not None
-    if review.parent is None:
-        raise StateConflict(_("The review unit has no higher organ to re-review its answer."))
-    petition.recheck_unit = review.parent
-    petition.status = Status.RECHECK
-    _save(petition, "recheck_unit", "status")
-    _link(petition, review.parent, PetitionUnit.Role.RECHECK)
-    clocks.stop(actor=actor, petition=petition, name="recheck_request_by", on=on)
-    clocks.start(actor=actor, petition=petition, name="recheck_by", unit=review.parent, start_on=on)
-    _event(
-        petition,
-        "recheck_requested",
-        actor,
-        public=actor is None,
-        unit=review.parent,
-        reason=reason.strip(),
-    )
-    return petition
+    return _appeal(RECHECK, actor, petition, reason, version, on)
 
 
 def _check_request(petition: Petition, on: date, clock_name: str, reason: str) -> None:
