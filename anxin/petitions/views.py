@@ -22,7 +22,8 @@ from anxin.core.scoping import can
 from anxin.core.types import AuthedHttpRequest
 from anxin.core.views.auth import apply_service_errors
 from anxin.petitions import actions, selectors, services
-from anxin.petitions.choices import Channel, Kind, Status
+from anxin.petitions.choices import Channel, Kind, LeaderLevel, Status
+from anxin.petitions.documents import available_documents
 from anxin.petitions.filtersets import FILTERS
 from anxin.petitions.forms import (
     DOCUMENT_CHOICES,
@@ -211,8 +212,39 @@ def petition_detail(request: AuthedHttpRequest, id: str) -> HttpResponse:
             "methods": METHOD_CHOICES,
             "units": Unit.objects.filter(is_active=True).order_by("path"),
             "today": timezone.localdate().isoformat(),
+            "owners": petition.owners.select_related("unit").order_by("level"),
+            "plan_steps": petition.plan_steps.all(),
+            "levels": LeaderLevel.choices,
+            "may_plan": Petition.objects.restrict(request.user, "petition.handle")
+            .filter(pk=petition.pk)
+            .exists(),
+            "calendar_warnings": _calendar_warnings(petition),
+            "attachments": attachments_of(petition),
+            "attachment_form": AttachmentForm(),
+            "documents_available": available_documents(petition),
+            "default_document": DEFAULT_DOCUMENT.get(petition.status, ""),
         },
     )
+
+
+#: what a delivery most likely records in each state
+DEFAULT_DOCUMENT = {
+    "registered": "forward_notice",
+    "handling": "acceptance_notice",
+    "declined": "decline_notice",
+    "decided": "decision",
+    "reviewed": "review_decision",
+    "rechecked": "recheck_decision",
+}
+
+
+def _calendar_warnings(petition: Petition) -> list[str]:
+    """A deadline in a year without holiday data is counted on weekends only: say so."""
+    from anxin.core.calendar import coverage_warning
+    from anxin.petitions import clocks
+
+    years = {c.due_on.year for c in clocks.running(petition).values()}
+    return [w for w in (coverage_warning(y) for y in sorted(years)) if w]
 
 
 @login_required

@@ -153,3 +153,17 @@ def test_a_repeat_is_shown_side_by_side_and_merged(personas, register, client_fo
         .status_code
         == 404
     )
+
+
+def test_the_case_page_shows_materials_documents_and_the_plan(personas, register, client_for,
+                                                              settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    p = register(files=[SimpleUploadedFile("情况说明.txt", "材料内容".encode())]).petition
+    services.petition_accept(actor=personas.clerk, petition=p, lead_unit=personas.city.T1)
+    page = client_for(personas.same).get(f"/petitions/{p.uid}/").content.decode()
+    assert "情况说明.txt" in page  # materials
+    assert "acceptance_notice.docx" in page  # documents card
+    assert 'name="materials"' in page  # the upload form
+    assert "/plan/owner/" in page  # the resolution plan form
