@@ -209,3 +209,35 @@ def attachments_of(owner: Any) -> Any:
 
 def attachment_read(attachment: Attachment) -> bytes:
     return crypto.decrypt_bytes(_path(attachment.storage_name).read_bytes())
+
+
+def attachments_reencrypt(batch: int = 500) -> int:
+    """Re-encrypt stored files made under an old key (part of ``reencrypt_personal_data``).
+
+    Each file is rewritten through a temporary file and an atomic rename, so an interrupted run
+    leaves every file readable; running again continues where it stopped.
+    """
+    current = crypto.current_key_id().encode("ascii")
+    done = 0
+    last = 0
+    while True:
+        rows = list(
+            Attachment.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", "storage_name")[:batch]
+        )
+        if not rows:
+            return done
+        last = rows[-1][0]
+        for _pk, storage_name in rows:
+            path = _path(storage_name)
+            if not path.exists():
+                continue
+            blob = path.read_bytes()
+            if blob[:8] == current:
+                continue
+            fresh = crypto.encrypt_bytes(crypto.decrypt_bytes(blob))
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(fresh)
+            tmp.replace(path)
+            done += 1

@@ -74,7 +74,9 @@ def audit_record(
         created_at=timezone.now(),
         actor=actor if staff else None,
         actor_label=(actor.get_username() if staff else ("public" if public else ctx.via)),
-        actor_ip=None if public else ctx.ip,
+        # Addresses are kept for staff actions and for sign-in events (security events), never
+        # for the public: a citizen's submission keeps no trace of where it came from.
+        actor_ip=ctx.ip if (not public and (staff or action.startswith("auth."))) else None,
         action=action,
         object_type=object_type,
         object_id=object_id,

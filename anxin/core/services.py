@@ -40,7 +40,7 @@ def _require(actor: Any, action: str) -> None:
 def _require_manage(actor: Any, user: User) -> None:
     """An administrator manages accounts in their scope, but not the other two administrators
     (三员分立: the system administrator cannot take over the auditor's or the security
-    administrator's account; those are reset from the command line, audited)."""
+    administrator's account; those are recovered with ``manage.py reset_account``, audited)."""
     _require(actor, "user.manage")
     if actor is None or actor.pk == user.pk:
         return
@@ -490,6 +490,9 @@ def personal_data_reencrypt(*, actor: User | None, batch: int = 500) -> dict[str
                 if stale:
                     model._base_manager.bulk_update(stale, names)  # type: ignore[misc]
                     counts[label] += len(stale)
+    from anxin.core.attachments import attachments_reencrypt
+
+    counts["core.Attachment (files)"] = attachments_reencrypt()
     with transaction.atomic():
         audit_record(
             actor=actor,

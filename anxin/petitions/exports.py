@@ -74,26 +74,30 @@ def _batch_rows(batch: list[Petition], clock_model: Any) -> Iterator[list[Any]]:
         .values_list("subject_id", "name", "due_on")
     }
     for p in batch:
-        yield [
-            p.number,
-            p.received_on,
-            p.get_channel_display(),
-            p.get_kind_display(),
-            p.category.name,
-            safe_cell(p.title),
-            p.registering_unit.name,
-            p.current_unit.name,
-            p.lead_unit.name if p.lead_unit else "",
-            p.leader.display_name if p.leader else "",
-            p.get_status_display(),
-            p.get_outcome_display() if p.outcome else "",
-            p.get_rating_display() if p.rating else "",
-            p.transfer_count,
-            p.supporters,
-            due.get((p.pk, "accept_by")),
-            due.get((p.pk, "handle_by")),
-            _("yes") if p.is_backlog else "",
-        ]
+        yield [safe_cell(v) if isinstance(v, str) else v for v in _cells(p, due)]
+
+
+def _cells(p: Petition, due: dict[tuple[int, str], Any]) -> list[Any]:
+    return [
+        p.number,
+        p.received_on,
+        p.get_channel_display(),
+        p.get_kind_display(),
+        p.category.name,
+        p.title,
+        p.registering_unit.name,
+        p.current_unit.name,
+        p.lead_unit.name if p.lead_unit else "",
+        p.leader.display_name if p.leader else "",
+        p.get_status_display(),
+        p.get_outcome_display() if p.outcome else "",
+        p.get_rating_display() if p.rating else "",
+        p.transfer_count,
+        p.supporters,
+        due.get((p.pk, "accept_by")),
+        due.get((p.pk, "handle_by")),
+        _("yes") if p.is_backlog else "",
+    ]
 
 
 def write_ledger(qs: Any) -> IO[bytes]:

@@ -89,3 +89,31 @@ def test_a_value_under_an_unknown_key_does_not_break_the_account(personas):
         member.save()  # writing the row back keeps the old ciphertext untouched
     with override_settings(ANXIN_DATA_KEY=OLD, ANXIN_DATA_KEYS_PREVIOUS=[]):
         assert User.objects.get(pk=personas.member.pk).phone == "13912345678"
+
+
+@pytest.mark.django_db
+def test_rotation_reencrypts_stored_files_too(personas, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from anxin.core.attachments import attachment_add, attachment_read
+
+    settings.MEDIA_ROOT = tmp_path
+    with override_settings(ANXIN_DATA_KEY=OLD, ANXIN_DATA_KEYS_PREVIOUS=[]):
+        attachment = attachment_add(
+            actor=None, owner=personas.city.C, upload=SimpleUploadedFile("a.txt", "文件".encode())
+        )
+    with override_settings(ANXIN_DATA_KEY=NEW, ANXIN_DATA_KEYS_PREVIOUS=[OLD]):
+        out = io.StringIO()
+        call_command("reencrypt_personal_data", stdout=out)
+        assert "core.Attachment (files): 1 rows re-encrypted" in out.getvalue()
+    with override_settings(ANXIN_DATA_KEY=NEW, ANXIN_DATA_KEYS_PREVIOUS=[]):
+        assert attachment_read(attachment) == "文件".encode()
+
+
+@pytest.mark.django_db
+def test_reset_account_recovers_an_administrator(personas):
+    out = io.StringIO()
+    call_command("reset_account", "--username", "auditor", "--otp", "--unlock", stdout=out)
+    assert out.getvalue().startswith("auditor: initial password ")
+    personas.auditor.refresh_from_db()
+    assert personas.auditor.must_change_password

@@ -105,3 +105,11 @@ def test_the_public_timeline_names_no_staff(personas, register):
     )
     page = Client().post("/portal/track/", {"code": result.query_code}).content.decode()
     assert "clerk" not in page and personas.clerk.name not in page
+
+
+def test_no_audit_record_of_a_portal_submission_keeps_an_address(personas):
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    submit(client)
+    assert AuditEvent.objects.filter(action__startswith="petition.").exists()
+    assert AuditEvent.objects.filter(action__startswith="clock.").exists()
+    assert not AuditEvent.objects.filter(actor_ip__isnull=False).exists()
