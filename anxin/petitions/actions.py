@@ -17,7 +17,7 @@ from anxin.petitions import services
 from anxin.petitions.models import DeclineReason, Petition
 from anxin.petitions.transitions import ACTIONS
 
-__all__ = ["ACTIONS", "run", "unit_by_code"]
+__all__ = ["ACTIONS", "accused_account", "run", "unit_by_code"]
 
 
 def unit_by_code(code: str | None, field: str) -> Unit | None:
@@ -27,6 +27,16 @@ def unit_by_code(code: str | None, field: str) -> Unit | None:
     if unit is None:
         raise ValidationError({field: _("Unknown unit code: %(code)s") % {"code": code}})
     return unit
+
+
+def accused_account(username: str | None) -> User | None:
+    """The account of an accused person, so that the shield hides the case from it."""
+    if not username:
+        return None
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise ValidationError({"accused_user": _("Unknown user: %(name)s") % {"name": username}})
+    return user
 
 
 def _required_unit(code: str | None, field: str) -> Unit:

@@ -13,7 +13,7 @@ from pydantic import Field
 from anxin.core.pagination import keyset_page, url_with_cursor
 from anxin.core.types import AuthedHttpRequest
 from anxin.petitions import actions, selectors, services
-from anxin.petitions.actions import unit_by_code
+from anxin.petitions.actions import accused_account, unit_by_code
 from anxin.petitions.choices import DocumentKind
 from anxin.petitions.documents import DOCX_CONTENT_TYPE, ascii_filename, petition_document_issue
 from anxin.petitions.models import Category
@@ -70,6 +70,7 @@ def petitions_create(request: AuthedHttpRequest, payload: PetitionIn) -> tuple[i
         confidential=payload.confidential,
         accused_unit=unit_by_code(payload.accused_unit, "accused_unit"),
         accused_person=payload.accused_person,
+        accused_user=accused_account(payload.accused_user),
     )
     petition = selectors.petition_get_for_user(user=request.user, id=str(result.petition.uid))
     return 201, petition_detail(

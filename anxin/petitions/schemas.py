@@ -35,6 +35,10 @@ class PetitionIn(Schema):
     representatives: list[RepresentativeIn] = []
     accused_unit: str | None = None
     accused_person: str = Field("", max_length=100)
+    accused_user: str | None = Field(
+        None, description="username of the accused person, when they have an account: the "
+        "case is then invisible to that account (Art. 30)"
+    )
 
 
 class RelatedOut(Schema):

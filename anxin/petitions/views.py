@@ -22,6 +22,7 @@ from anxin.core.scoping import can
 from anxin.core.types import AuthedHttpRequest
 from anxin.core.views.auth import apply_service_errors
 from anxin.petitions import actions, selectors, services
+from anxin.petitions.actions import accused_account
 from anxin.petitions.choices import Channel, Kind, LeaderLevel, Status
 from anxin.petitions.documents import available_documents
 from anxin.petitions.filtersets import FILTERS
@@ -125,6 +126,7 @@ def petition_create(request: AuthedHttpRequest) -> HttpResponse:
                 confidential=data["confidential"],
                 accused_unit=data["accused_unit"],
                 accused_person=data["accused_person"],
+                accused_user=accused_account(data["accused_user"]),
                 files=data["materials"],
             )
         except ValidationError as exc:

@@ -104,6 +104,7 @@ def petition_register(
     confidential: bool = False,
     accused_unit: Unit | None = None,
     accused_person: str = "",
+    accused_user: User | None = None,
     files: list[Any] | None = None,
 ) -> Registration:
     """Register a petition from any channel; returns it with the petitioner's query code."""
@@ -172,6 +173,7 @@ def petition_register(
         confidential=confidential,
         accused_unit=accused_unit,
         accused_person=accused_person.strip(),
+        accused_user=accused_user if kind == Kind.ACCUSATION else None,
     )
     Complainant.objects.bulk_create(
         [
