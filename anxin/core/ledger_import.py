@@ -26,6 +26,7 @@ import io
 import math
 import re
 import unicodedata
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -576,15 +577,17 @@ Rows = Iterator[tuple[int, list[Any]]]
 Merge = tuple[int, int, int, int]  # first row, first column, last row, last column (1-based)
 
 
-class _Sheet:
+class _Sheet(ABC):
+    """One sheet of a workbook, whatever library reads it."""
+
     name: str
     visible: bool
 
-    def rows(self) -> Rows:
-        raise NotImplementedError
+    @abstractmethod
+    def rows(self) -> Rows: ...
 
-    def merges(self) -> list[Merge]:
-        raise NotImplementedError
+    @abstractmethod
+    def merges(self) -> list[Merge]: ...
 
 
 class _CellParser(WorkSheetParser):
