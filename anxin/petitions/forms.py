@@ -73,7 +73,8 @@ class PetitionIntakeForm(BootstrapMixin, forms.Form):
     accused_unit = UnitChoiceField(label=_("Accused unit"), required=False)
     accused_person = forms.CharField(label=_("Accused person"), max_length=100, required=False)
     accused_user = forms.CharField(
-        label=_("Accused person's account (username), if they have one"), max_length=150,
+        label=_("Accused person's account (username), if they have one"),
+        max_length=150,
         required=False,
         help_text=_("The case is then hidden from that account (Art. 30)."),
     )

@@ -36,8 +36,9 @@ class PetitionIn(Schema):
     accused_unit: str | None = None
     accused_person: str = Field("", max_length=100)
     accused_user: str | None = Field(
-        None, description="username of the accused person, when they have an account: the "
-        "case is then invisible to that account (Art. 30)"
+        None,
+        description="username of the accused person, when they have an account: the "
+        "case is then invisible to that account (Art. 30)",
     )
 
 

@@ -348,7 +348,9 @@ def hazards_get(request: AuthedHttpRequest, id: str) -> dict:
 @router.post(
     "/hazards/{id}/actions/{action}", response=HazardDetailOut, operation_id="hazards_action"
 )
-def hazards_action(request: AuthedHttpRequest, id: str, action: str, payload: HazardActionIn) -> dict:
+def hazards_action(
+    request: AuthedHttpRequest, id: str, action: str, payload: HazardActionIn
+) -> dict:
     if action not in ACTIONS:
         raise Http404
     hazard = selectors.hazard_get_for_user(user=request.user, id=id)
@@ -388,9 +390,7 @@ def inspections_list(
     }
 
 
-@router.post(
-    "/inspections", response={201: InspectionDetailOut}, operation_id="inspections_create"
-)
+@router.post("/inspections", response={201: InspectionDetailOut}, operation_id="inspections_create")
 def inspections_create(request: AuthedHttpRequest, payload: InspectionIn) -> tuple[int, dict]:
     site = site_by_id(request.user, payload.site)
     assert site is not None

@@ -18,5 +18,4 @@ class SafetyConfig(AppConfig):
             "sites", _("Sites"), "site_list", "site.view", "site.view_own", order=20
         )
         navigation.register("sectors", _("Sectors"), "sector_list", "sector.manage", order=21)
-        navigation.register("accidents", _("Accidents"), "accident_list", "accident.view",
-                            order=24)
+        navigation.register("accidents", _("Accidents"), "accident_list", "accident.view", order=24)

@@ -41,6 +41,9 @@ MEASURES = [
     "停止违规作业，对作业人员重新开展安全培训并考核",
     "委托有资质单位检测维修，检测合格前停用相关设备",
 ]
+#: the first hazards found go to these states, so that each state shows up in the demo
+EVERY_STATE = ("void", "registered", "submitted", "verified", "rectifying", "closed")
+
 NOTES_FAIL = [
     "通道仍有杂物堆放，未彻底整改",
     "整改照片与现场不符，需补充说明",
@@ -167,9 +170,7 @@ def seed_hazards(ctx: DemoContext) -> None:
     if not sites or not team:
         return
     templates = {t.sector_id: t for t in ChecklistTemplate.objects.filter(is_current=True)}
-    items_of = {
-        t.sector_id: list(t.items.order_by("order")) for t in templates.values()
-    }
+    items_of = {t.sector_id: list(t.items.order_by("order")) for t in templates.values()}
     now = timezone.now()
     today = timezone.localdate()
     plans = _plans(ctx, today)
@@ -261,8 +262,7 @@ def seed_hazards(ctx: DemoContext) -> None:
     states.update(_reports_and_recurrence(ctx, sites, found))
     ctx.say(
         f"safety inspections: {made_inspections} ({refused} refused to sign), "
-        f"{len(plans)} plans; hazards: "
-        + ", ".join(f"{k} {v}" for k, v in sorted(states.items()))
+        f"{len(plans)} plans; hazards: " + ", ".join(f"{k} {v}" for k, v in sorted(states.items()))
     )
 
 
@@ -297,19 +297,28 @@ def _drive(ctx: DemoContext, found: list[Hazard], today: Any) -> dict[str, int]:
             target = ["registered", "rectifying", "rectifying", "submitted"][k % 4]
         if k % 29 == 7 and target == "registered":
             target = "void"
+        if k < len(EVERY_STATE):  # every state at least once, whatever the scale
+            target = EVERY_STATE[k]
         h = _walk(ctx, h, target, k)
-        if h.grade == HazardGrade.MAJOR and h.status != HazardStatus.VOID and supervisors and (
-            h.status != HazardStatus.CLOSED or k % 3 == 0
+        if (
+            h.grade == HazardGrade.MAJOR
+            and h.status != HazardStatus.VOID
+            and supervisors
+            and (h.status != HazardStatus.CLOSED or k % 3 == 0)
         ):
             unit = supervisors[k % len(supervisors)]
-            h = svc.hazard_list_for_supervision(
-                actor=None,
-                hazard=h,
-                version=None,
-                unit=unit,
-                document=f"示安委办督〔{today.year}〕{k + 1}号",
-                at=_moment(h.found_at, 3),
-            ) if h.status != HazardStatus.CLOSED else h
+            h = (
+                svc.hazard_list_for_supervision(
+                    actor=None,
+                    hazard=h,
+                    version=None,
+                    unit=unit,
+                    document=f"示安委办督〔{today.year}〕{k + 1}号",
+                    at=_moment(h.found_at, 3),
+                )
+                if h.status != HazardStatus.CLOSED
+                else h
+            )
         counts[h.status] = counts.get(h.status, 0) + 1
     return counts
 
@@ -319,7 +328,10 @@ def _walk(ctx: DemoContext, h: Hazard, target: str, k: int) -> Hazard:
         return h
     if target == "void":
         return svc.hazard_void(
-            actor=None, hazard=h, version=None, reason="经复核不属于事故隐患，登记有误。",
+            actor=None,
+            hazard=h,
+            version=None,
+            reason="经复核不属于事故隐患，登记有误。",
             at=_moment(h.found_at, 1),
         )
     major = h.grade == HazardGrade.MAJOR
@@ -351,11 +363,19 @@ def _walk(ctx: DemoContext, h: Hazard, target: str, k: int) -> Hazard:
     if k % 5 == 2 and target in ("verified", "closed"):
         # a first submission that does not pass
         h = svc.hazard_submit_rectification(
-            actor=contact, hazard=h, version=None, note="已按要求整改", files=[_evidence(k)],
+            actor=contact,
+            hazard=h,
+            version=None,
+            note="已按要求整改",
+            files=[_evidence(k)],
             at=done - timedelta(hours=3) if done - timedelta(hours=3) > h.found_at else done,
         )
         h = svc.hazard_verify(
-            actor=None, hazard=h, version=None, passed=False, notes=ctx.rng.choice(NOTES_FAIL),
+            actor=None,
+            hazard=h,
+            version=None,
+            passed=False,
+            notes=ctx.rng.choice(NOTES_FAIL),
             at=done - timedelta(hours=2) if done - timedelta(hours=2) > h.found_at else done,
         )
     h = svc.hazard_submit_rectification(
@@ -369,14 +389,21 @@ def _walk(ctx: DemoContext, h: Hazard, target: str, k: int) -> Hazard:
     if target == "submitted":
         return h
     h = svc.hazard_verify(
-        actor=None, hazard=h, version=None, passed=True, notes="现场复查，整改到位，验收合格。",
+        actor=None,
+        hazard=h,
+        version=None,
+        passed=True,
+        notes="现场复查，整改到位，验收合格。",
         at=_moment(done, 2),
     )
     if target == "verified":
         return h
     if stopped:
         h = svc.hazard_approve_resumption(
-            actor=None, hazard=h, version=None, notes="企业提交复产申请，经现场审查同意恢复生产。",
+            actor=None,
+            hazard=h,
+            version=None,
+            notes="企业提交复产申请，经现场审查同意恢复生产。",
             at=_moment(done, 4),
         )
     return svc.hazard_close(

@@ -56,4 +56,4 @@ def register_hazard_actions() -> None:
     from anxin.safety.presenters import EVENT_LABELS
     from anxin.safety.presenters_hazards import SITE_EVENT_LABELS
 
-    EVENT_LABELS.update(SITE_EVENT_LABELS)
+    EVENT_LABELS.update(SITE_EVENT_LABELS)  # type: ignore[arg-type]

@@ -234,11 +234,18 @@ def _clock_end(actor: User | None, hazard: Hazard, *, on: dt.date | None, cancel
     live = clocks_for(CLOCK_SUBJECT, hazard.pk).get(CLOCK_NAME)
     if live is None or live.state not in CLOCK_OPEN:
         return
-    key = {"subject_type": CLOCK_SUBJECT, "subject_id": hazard.pk, "name": CLOCK_NAME}
     if cancel:
-        clock_services.clock_cancel(actor=actor, **key)
+        clock_services.clock_cancel(
+            actor=actor, subject_type=CLOCK_SUBJECT, subject_id=hazard.pk, name=CLOCK_NAME
+        )
     else:
-        clock_services.clock_stop(actor=actor, on=max(on or _today(), live.start_on), **key)
+        clock_services.clock_stop(
+            actor=actor,
+            subject_type=CLOCK_SUBJECT,
+            subject_id=hazard.pk,
+            name=CLOCK_NAME,
+            on=max(on or _today(), live.start_on),
+        )
 
 
 def _set_deadline(actor: User | None, hazard: Hazard, deadline: dt.date, on: dt.date) -> None:
@@ -257,9 +264,7 @@ def _validate_recurrence(recurrence_of: Hazard | None, site: Site | None) -> Non
             {"recurrence_of": _("Only a closed hazard can recur; this one is still open.")}
         )
     if site is None or recurrence_of.site_id != site.pk:
-        raise ValidationError(
-            {"recurrence_of": _("A recurrence is of a hazard of the same site.")}
-        )
+        raise ValidationError({"recurrence_of": _("A recurrence is of a hazard of the same site.")})
 
 
 @transaction.atomic
@@ -386,9 +391,7 @@ def hazard_register(
         _set_deadline(actor, hazard, deadline, timezone.localdate(at))
         fields.append("deadline")
     _save(hazard, *fields)
-    _event(
-        hazard, "registered", actor, at=at, grade=hazard.grade, deadline=_iso(hazard.deadline)
-    )
+    _event(hazard, "registered", actor, at=at, grade=hazard.grade, deadline=_iso(hazard.deadline))
     return hazard
 
 
@@ -423,12 +426,15 @@ def hazard_start_rectification(
     if funds is not None and funds < 0:
         raise ValidationError({"funds": _("The funds cannot be negative.")})
     deadline = deadline or hazard.deadline
+    responsible = (responsible or "").strip()
+    measures = (measures or "").strip()
+    contingency_plan = (contingency_plan or "").strip()
     plan = {
-        "responsible": (responsible or "").strip(),
-        "measures": (measures or "").strip(),
+        "responsible": responsible,
+        "measures": measures,
         "funds": funds,
         "deadline": deadline,
-        "contingency_plan": (contingency_plan or "").strip(),
+        "contingency_plan": contingency_plan,
     }
     if hazard.grade == HazardGrade.MAJOR:
         missing = missing_five(plan)
@@ -442,10 +448,10 @@ def hazard_start_rectification(
         raise ValidationError({"deadline": _("Set the deadline for the rectification.")})
     assert deadline is not None
     _check_deadline(deadline, _found_on(hazard))
-    hazard.responsible = plan["responsible"][:100]
-    hazard.measures = plan["measures"]
+    hazard.responsible = responsible[:100]
+    hazard.measures = measures
     hazard.funds = funds
-    hazard.contingency_plan = plan["contingency_plan"]
+    hazard.contingency_plan = contingency_plan
     if production_stopped is not None:
         hazard.production_stopped = bool(production_stopped)
     _set_deadline(actor, hazard, deadline, timezone.localdate(at))
@@ -571,9 +577,7 @@ def hazard_verify(
         _event(hazard, "verified", actor, at=at, notes=notes)
         return hazard
     if not notes:
-        raise ValidationError(
-            {"notes": _("Give the reasons why the rectification did not pass.")}
-        )
+        raise ValidationError({"notes": _("Give the reasons why the rectification did not pass.")})
     fields = ["status", "verification_notes"]
     if deadline is not None:
         _check_deadline(deadline, _found_on(hazard))
@@ -752,7 +756,7 @@ def site_by_id(user: Any, value: Any, field: str = "site") -> Site | None:
         uid = uuid.UUID(str(value))
     except ValueError:
         uid = None
-    qs = Site.objects.select_related("unit", "regulating_unit")
+    qs: Any = Site.objects.select_related("unit", "regulating_unit")
     if user is not None:
         qs = qs.restrict(user, "view")
     site = qs.filter(uid=uid).first() if uid is not None else None

@@ -14,7 +14,7 @@ import base64
 import binascii
 import datetime as dt
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -262,7 +262,9 @@ def inspection_create(
     inspectors = list(dict.fromkeys(inspectors))
     _check_inspectors(site, inspectors, penalty_proposed)
     if template is None:
-        template = ChecklistTemplate.objects.filter(sector_id=site.sector_id, is_current=True).first()
+        template = ChecklistTemplate.objects.filter(
+            sector_id=site.sector_id, is_current=True
+        ).first()
     elif template.sector_id != site.sector_id:
         raise ValidationError({"template": _("The checklist is not the site's sector's.")})
     started_at = started_at or timezone.now()
@@ -286,7 +288,11 @@ def inspection_create(
     inspection.inspectors.set(inspectors)
     count = _save_results(actor, inspection, results)
     site_event_record(
-        site=site, kind="inspection_recorded", actor=actor, at=started_at, inspection=str(inspection.uid)
+        site=site,
+        kind="inspection_recorded",
+        actor=actor,
+        at=started_at,
+        inspection=str(inspection.uid),
     )
     audit_record(
         actor=actor,
@@ -351,7 +357,9 @@ def inspection_update(
     if count:
         after["results"] = count
     _save(inspection, *fields)
-    audit_record(actor=actor, action="inspection.update", obj=inspection, before=before, after=after)
+    audit_record(
+        actor=actor, action="inspection.update", obj=inspection, before=before, after=after
+    )
     return inspection
 
 
@@ -425,7 +433,11 @@ def _check_complete(inspection: Inspection) -> None:
     """Before the first signature: a result for every item of the checklist."""
     if inspection.template_id is None:
         return
-    items = set(ChecklistItem.objects.filter(template_id=inspection.template_id).values_list("pk", flat=True))
+    items = set(
+        ChecklistItem.objects.filter(template_id=inspection.template_id).values_list(
+            "pk", flat=True
+        )
+    )
     done = set(inspection.results.values_list("item_id", flat=True))
     if items - done:
         raise ValidationError(
@@ -525,7 +537,10 @@ def inspection_sign(
         inspection.signed_at = now
         fields += ["status", "signed_at"]
         site_event_record(
-            site=inspection.site, kind="inspection_signed", actor=actor, inspection=str(inspection.uid)
+            site=inspection.site,
+            kind="inspection_signed",
+            actor=actor,
+            inspection=str(inspection.uid),
         )
     _save(inspection, *fields)
     audit_record(
@@ -603,7 +618,7 @@ def inspection_failed_items_to_hazards(
     *,
     actor: User | None,
     inspection: Inspection,
-    grades: dict[int, str] | None = None,
+    grades: Mapping[int, str] | None = None,
     deadline: dt.date | None = None,
 ) -> list[Hazard]:
     """One hazard per failed item not yet turned into one, linked to the item and the

@@ -101,7 +101,9 @@ class Hazard(models.Model):
         related_name="+",
     )
     supervision_listed_at = models.DateTimeField(null=True, blank=True)
-    supervision_document = models.CharField(_("supervision document number"), max_length=100, blank=True)
+    supervision_document = models.CharField(
+        _("supervision document number"), max_length=100, blank=True
+    )
     # rectification and verification (验收)
     submitted_at = models.DateTimeField(null=True, blank=True)
     verified_at = models.DateTimeField(null=True, blank=True)

@@ -57,7 +57,9 @@ class InspectionPlan(models.Model):
         Unit, verbose_name=_("organiser"), on_delete=models.PROTECT, related_name="+"
     )
     #: the area: sites whose territorial unit lies in this unit's subtree
-    unit = models.ForeignKey(Unit, verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("area"), on_delete=models.PROTECT, related_name="+"
+    )
     #: empty = every sector
     sectors = models.ManyToManyField(
         "safety.Sector", verbose_name=_("sectors"), blank=True, related_name="+"
@@ -213,9 +215,7 @@ class InspectionResult(models.Model):
 class InspectionSignature(models.Model):
     """One signature on the record: an inspector's or the leader's, drawn or a signed scan."""
 
-    inspection = models.ForeignKey(
-        Inspection, on_delete=models.CASCADE, related_name="signatures"
-    )
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="signatures")
     role = models.CharField(max_length=10, choices=SignatureRole.choices)
     user = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -223,9 +223,7 @@ class InspectionSignature(models.Model):
     name = models.CharField(_("name"), max_length=50)
     method = models.CharField(max_length=8, choices=SignatureMethod.choices)
     #: the drawn signature (re-encoded PNG) or the scan, owned by the inspection
-    attachment = models.ForeignKey(
-        "core.Attachment", on_delete=models.PROTECT, related_name="+"
-    )
+    attachment = models.ForeignKey("core.Attachment", on_delete=models.PROTECT, related_name="+")
     signed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

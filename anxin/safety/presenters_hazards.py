@@ -26,6 +26,7 @@ HAZARD_EVENT_LABELS = {
     "voided": pgettext_lazy("hazard event", "Voided"),
 }
 
+
 class _HazardLine:
     """A lazy "隐患：<step>" label (translated when rendered)."""
 
@@ -57,7 +58,7 @@ def hazard_event_label(kind: str) -> str:
 def hazard_tone(hazard: Hazard, today: date | None = None) -> str:
     if hazard.is_overdue(today):
         return "danger"
-    return {
+    tones: dict[str, str] = {
         HazardStatus.REPORTED: "info",
         HazardStatus.REGISTERED: "warning",
         HazardStatus.RECTIFYING: "warning",
@@ -65,15 +66,17 @@ def hazard_tone(hazard: Hazard, today: date | None = None) -> str:
         HazardStatus.VERIFIED: "success",
         HazardStatus.CLOSED: "secondary",
         HazardStatus.VOID: "light",
-    }.get(hazard.status, "secondary")
+    }
+    return tones.get(hazard.status, "secondary")
 
 
 def inspection_tone(status: str) -> str:
-    return {
+    tones: dict[str, str] = {
         InspectionStatus.DRAFT: "warning",
         InspectionStatus.SIGNED: "success",
         InspectionStatus.REFUSED_TO_SIGN: "danger",
-    }.get(status, "secondary")
+    }
+    return tones.get(status, "secondary")
 
 
 def _iso(value: Any) -> str | None:
@@ -118,8 +121,8 @@ def hazard_out(h: Hazard, today: date | None = None) -> dict[str, Any]:
         "verification_notes": h.verification_notes,
         "closed_at": h.closed_at,
         "void_reason": h.void_reason,
-        "recurrence_of": str(h.recurrence_of.uid) if h.recurrence_of_id else None,
-        "inspection": str(h.inspection.uid) if h.inspection_id else None,
+        "recurrence_of": str(h.recurrence_of.uid) if h.recurrence_of is not None else None,
+        "inspection": str(h.inspection.uid) if h.inspection is not None else None,
         "checklist_item": h.checklist_item_id,
         "version": h.version,
         "created_at": h.created_at,
@@ -127,7 +130,9 @@ def hazard_out(h: Hazard, today: date | None = None) -> dict[str, Any]:
     }
 
 
-def hazard_detail_out(h: Hazard, *, actions: list[str], evidence: list[Any], events: list[Any]) -> dict[str, Any]:
+def hazard_detail_out(
+    h: Hazard, *, actions: list[str], evidence: list[Any], events: list[Any]
+) -> dict[str, Any]:
     out = hazard_out(h)
     out["actions"] = actions
     out["evidence"] = [
@@ -145,9 +150,9 @@ def inspection_out(i: Inspection, inspectors: list[str] | None = None) -> dict[s
         "id": str(i.uid),
         "site": str(i.site.uid),
         "site_name": i.site.name,
-        "plan": str(i.plan.uid) if i.plan_id else None,
+        "plan": str(i.plan.uid) if i.plan is not None else None,
         "checklist": i.template_id,
-        "checklist_version": i.template.version if i.template_id else None,
+        "checklist_version": i.template.version if i.template is not None else None,
         "started_at": i.started_at,
         "place": i.place,
         "content": i.content,

@@ -263,7 +263,9 @@ def inspection_sheet(inspection: Inspection) -> list[dict[str, Any]]:
     """Every item of the checklist used, with its result and photos — three queries."""
     items: list[ChecklistItem] = []
     if inspection.template_id is not None:
-        items = list(ChecklistItem.objects.filter(template_id=inspection.template_id).order_by("order"))
+        items = list(
+            ChecklistItem.objects.filter(template_id=inspection.template_id).order_by("order")
+        )
     results = {
         r.item_id: r
         for r in InspectionResult.objects.filter(inspection=inspection).prefetch_related("hazards")
@@ -290,12 +292,14 @@ def inspection_sheet(inspection: Inspection) -> list[dict[str, Any]]:
 
 
 def inspection_signatures(inspection: Inspection) -> list[Any]:
-    return list(inspection.signatures.select_related("attachment", "user").order_by("signed_at", "id"))
+    return list(
+        inspection.signatures.select_related("attachment", "user").order_by("signed_at", "id")
+    )
 
 
 def result_photo(inspection: Inspection, file: str) -> Attachment:
     """A photo of one of the inspection's results (the caller has checked the inspection)."""
-    uid = _uuid(file)
+    uid = uuid_or_404(file)
     ids = list(InspectionResult.objects.filter(inspection=inspection).values_list("pk", flat=True))
     attachment = Attachment.objects.filter(
         uid=uid, owner_type=InspectionResult._meta.label_lower, owner_id__in=ids
@@ -325,8 +329,7 @@ def _sites_in_plan() -> QuerySet[Site]:
         Site.objects.filter(unit__path__startswith=OuterRef("unit__path"))
         .exclude(status="closed")
         .filter(
-            ~Exists(plan_sectors)
-            | Exists(plan_sectors.filter(sector_id=OuterRef("sector_id")))
+            ~Exists(plan_sectors) | Exists(plan_sectors.filter(sector_id=OuterRef("sector_id")))
         )
     )
 

@@ -68,9 +68,7 @@ urlpatterns += [
     path("hazards/new/", views_hazards.hazard_create, name="hazard_create"),
     path("hazards/<str:id>/", views_hazards.hazard_detail, name="hazard_detail"),
     path("hazards/<str:id>/evidence/", views_hazards.hazard_evidence, name="hazard_evidence"),
-    path(
-        "hazards/<str:id>/act/<slug:action>/", views_hazards.hazard_action, name="hazard_action"
-    ),
+    path("hazards/<str:id>/act/<slug:action>/", views_hazards.hazard_action, name="hazard_action"),
     path("hazards/<str:id>/files/<str:file>/", views_hazards.hazard_file, name="hazard_file"),
 ]
 

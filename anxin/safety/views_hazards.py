@@ -7,6 +7,7 @@ The steps go through ``hazards.run``, as the API does.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
@@ -117,9 +118,7 @@ class HazardForm(BootstrapMixin, forms.Form):
     )
     place = forms.CharField(label=gettext_lazy("Place"), max_length=200, required=False)
     found_on = forms.DateField(label=gettext_lazy("Found on"), widget=_date_input())
-    deadline = forms.DateField(
-        label=gettext_lazy("Deadline"), required=False, widget=_date_input()
-    )
+    deadline = forms.DateField(label=gettext_lazy("Deadline"), required=False, widget=_date_input())
     production_stopped = forms.BooleanField(
         label=gettext_lazy("Production stopped (fully or partly) for the rectification"),
         required=False,
@@ -190,7 +189,7 @@ def hazard_create(request: AuthedHttpRequest) -> HttpResponse:
         found_at = timezone.now()
         if found_on != timezone.localdate():
             found_at = timezone.make_aware(
-                timezone.datetime(found_on.year, found_on.month, found_on.day, 9, 0)
+                datetime.datetime(found_on.year, found_on.month, found_on.day, 9, 0)
             )
         try:
             hazard = hazards.hazard_create(
@@ -243,7 +242,9 @@ def hazard_detail(request: AuthedHttpRequest, id: str) -> HttpResponse:
             "hazard": hazard,
             "tone": hazard_tone(hazard),
             "overdue": hazard.is_overdue(),
-            "timeline": [(e, hazard_event_label(e.kind)) for e in selectors.hazard_timeline(hazard)],
+            "timeline": [
+                (e, hazard_event_label(e.kind)) for e in selectors.hazard_timeline(hazard)
+            ],
             "evidence": selectors.hazard_evidence(hazard),
             "recurrences": selectors.hazard_recurrences(hazard),
             "clock": _clock_row(hazard),

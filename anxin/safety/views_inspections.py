@@ -7,6 +7,7 @@ Views parse, fetch through :mod:`anxin.safety.selectors_hazards`, call one servi
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
@@ -78,7 +79,7 @@ class InspectionForm(BootstrapMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy("Leave empty for the checklist's title."),
     )
-    plan = forms.ModelChoiceField(
+    plan: forms.ModelChoiceField = forms.ModelChoiceField(
         label=gettext_lazy("Plan or campaign"),
         queryset=None,
         to_field_name="uid",
@@ -316,7 +317,9 @@ def inspection_detail(request: AuthedHttpRequest, id: str) -> HttpResponse:
     leader_signed = any(s.role == "leader" for s in signatures)
     conduct = selectors.inspection_may(request.user, inspection, "inspection.conduct")
     draft = inspection.status == InspectionStatus.DRAFT
-    failed_open = [r for r in sheet if r["result"] and r["result"].grade == "fail" and not r["hazards"]]
+    failed_open = [
+        r for r in sheet if r["result"] and r["result"].grade == "fail" and not r["hazards"]
+    ]
     return render(
         request,
         "safety/inspection_detail.html",
@@ -337,9 +340,9 @@ def inspection_detail(request: AuthedHttpRequest, id: str) -> HttpResponse:
             and not leader_signed
             and all(p.pk in signed_ids for p in inspectors),
             "may_penalty": conduct,
-            "failed_open": failed_open if selectors.inspection_may(
-                request.user, inspection, "hazard.manage"
-            ) else [],
+            "failed_open": failed_open
+            if selectors.inspection_may(request.user, inspection, "hazard.manage")
+            else [],
             "hazard_grades": HazardGrade.choices,
         },
     )
@@ -408,8 +411,8 @@ def inspection_penalty(request: AuthedHttpRequest, id: str) -> HttpResponse:
 def inspection_hazards(request: AuthedHttpRequest, id: str) -> HttpResponse:
     """Failed items become hazards in one step."""
     inspection = selectors.inspection_get_for_user(user=request.user, id=id)
-    grades = {
-        int(k.removeprefix("hazard_grade_")): v
+    grades: dict[int, str] = {
+        int(k.removeprefix("hazard_grade_")): str(v)
         for k, v in request.POST.items()
         if k.startswith("hazard_grade_") and k.removeprefix("hazard_grade_").isdigit()
     }
@@ -419,7 +422,7 @@ def inspection_hazards(request: AuthedHttpRequest, id: str) -> HttpResponse:
             actor=request.user,
             inspection=inspection,
             grades=grades,
-            deadline=timezone.datetime.fromisoformat(deadline).date() if deadline else None,
+            deadline=datetime.date.fromisoformat(deadline) if deadline else None,
         )
     except ValueError:
         messages.error(request, _("Enter a valid date."))
@@ -465,7 +468,10 @@ def plan_list(request: AuthedHttpRequest) -> HttpResponse:
                 (
                     p,
                     selectors.coverage(p),
-                    today < p.starts_on and "upcoming" or (today > p.ends_on and "ended") or "running",
+                    today < p.starts_on
+                    and "upcoming"
+                    or (today > p.ends_on and "ended")
+                    or "running",
                 )
                 for p in page.items
             ],

@@ -155,8 +155,9 @@ def test_a_repeat_is_shown_side_by_side_and_merged(personas, register, client_fo
     )
 
 
-def test_the_case_page_shows_materials_documents_and_the_plan(personas, register, client_for,
-                                                              settings, tmp_path):
+def test_the_case_page_shows_materials_documents_and_the_plan(
+    personas, register, client_for, settings, tmp_path
+):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     settings.MEDIA_ROOT = tmp_path

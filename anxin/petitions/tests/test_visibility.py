@@ -103,11 +103,20 @@ def test_the_accused_person_never_sees_it(personas, register, client_for):
     assert "举报某街道干部" not in visible(personas.parent)
     # named through the API by username, the same
     _key, raw = api_key_create(actor=None, user=personas.clerk, name="t")
-    body = {"channel": "letter", "kind": "accusation", "category": "discipline",
-            "title": "举报区领导", "content": "……", "unit": "C", "anonymous": True,
-            "accused_unit": "D1", "accused_user": "viewer"}
+    body = {
+        "channel": "letter",
+        "kind": "accusation",
+        "category": "discipline",
+        "title": "举报区领导",
+        "content": "……",
+        "unit": "C",
+        "anonymous": True,
+        "accused_unit": "D1",
+        "accused_user": "viewer",
+    }
     response = Client(HTTP_AUTHORIZATION=f"Bearer {raw}").post(
-        "/api/v1/petitions", body, content_type="application/json")
+        "/api/v1/petitions", body, content_type="application/json"
+    )
     assert response.status_code == 201
     # the city-wide viewer would see it, but is the accused person
     assert "举报区领导" not in visible(personas.viewer)

@@ -1,4 +1,6 @@
-"""Fixtures of the inspection and hazard tests (import them with ``from … import *``).
+"""Fixtures of the inspection and hazard tests, loaded by their modules with
+``pytest_plugins = ["anxin.safety.tests.hazard_fixtures"]``; uploads go to a temporary folder
+with ``pytest.mark.usefixtures("media")``.
 
 The site is in V1 (under T1, under D1) and regulated by the department DEP; its enterprise
 contact is the persona ``enterprise``. ``inspector`` and ``inspector2`` are safety inspectors
@@ -20,19 +22,6 @@ from anxin.core.choices import Role
 from anxin.core.testing import make_person
 from anxin.safety import hazards
 from anxin.safety.models import ChecklistItem
-
-__all__ = [
-    "contact2",
-    "file_upload",
-    "hazard_factory",
-    "inspector",
-    "inspector2",
-    "jpeg_with_gps",
-    "media",
-    "other_site",
-    "png_signature",
-    "site",
-]
 
 
 def jpeg_with_gps() -> bytes:
@@ -61,7 +50,7 @@ def file_upload(name: str = "整改后.jpg", data: bytes | None = None) -> Simpl
     return SimpleUploadedFile(name, data if data is not None else jpeg_with_gps(), "image/jpeg")
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def media(settings: Any, tmp_path: Any) -> Any:
     settings.MEDIA_ROOT = tmp_path
     return tmp_path
@@ -112,6 +101,7 @@ def hazard_factory(site: Any) -> Any:
 
 def first_items(site: Any, n: int = 3) -> list[ChecklistItem]:
     return list(
-        ChecklistItem.objects.filter(template__sector=site.sector, template__is_current=True)
-        .order_by("order")[:n]
+        ChecklistItem.objects.filter(
+            template__sector=site.sector, template__is_current=True
+        ).order_by("order")[:n]
     )

@@ -14,18 +14,11 @@ from django.utils import timezone
 from anxin.core.models import AuditEvent
 from anxin.safety.models import SiteEvent
 from anxin.safety.models_hazards import Hazard
-from anxin.safety.tests.hazard_fixtures import (  # noqa: F401
-    file_upload,
-    first_items,
-    hazard_factory,
-    inspector,
-    inspector2,
-    media,
-    site,
-)
+from anxin.safety.tests.hazard_fixtures import file_upload, first_items
 from anxin.supervision.models import Clock
 
-pytestmark = [pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
+pytest_plugins = ["anxin.safety.tests.hazard_fixtures"]
 
 
 def post(client, url, body):
@@ -38,9 +31,11 @@ def act(client, hazard_id, action, body=None):
 
 def clock(hazard_id):
     h = Hazard.objects.get(uid=hazard_id)
-    return Clock.objects.filter(subject_type="safety.hazard", subject_id=h.pk).exclude(
-        state="cancelled"
-    ).get(name="rectify_by")
+    return (
+        Clock.objects.filter(subject_type="safety.hazard", subject_id=h.pk)
+        .exclude(state="cancelled")
+        .get(name="rectify_by")
+    )
 
 
 @pytest.mark.smoke
@@ -232,7 +227,12 @@ def test_supervision_listing_is_for_major_hazards(api, personas, site, hazard_fa
     r = act(listing, str(general.uid), "list_for_supervision", {"unit": "D1"})
     assert r.status_code == 400
     major = hazard_factory(grade="major")
-    r = act(listing, str(major.uid), "list_for_supervision", {"unit": "D1", "document": "一安办督〔2026〕3号"})
+    r = act(
+        listing,
+        str(major.uid),
+        "list_for_supervision",
+        {"unit": "D1", "document": "一安办督〔2026〕3号"},
+    )
     assert r.status_code == 200
     assert r.json()["supervision"]["unit"] == "D1" and r.json()["status"] == "registered"
     r = act(listing, str(major.uid), "list_for_supervision", {"unit": "D1"})

@@ -14,15 +14,10 @@ from anxin.safety import hazards
 from anxin.safety.hazard_rules import ACTIONS, TRANSITIONS, HazardStatus
 from anxin.safety.hazards import HazardStateConflict
 from anxin.safety.models_hazards import Hazard
-from anxin.safety.tests.hazard_fixtures import (  # noqa: F401
-    file_upload,
-    hazard_factory,
-    inspector,
-    media,
-    site,
-)
+from anxin.safety.tests.hazard_fixtures import file_upload
 
-pytestmark = [pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
+pytest_plugins = ["anxin.safety.tests.hazard_fixtures"]
 
 FIVE = {
     "responsible": "李四",
@@ -34,7 +29,8 @@ FIVE = {
 
 def _payload(action: str, hazard: Hazard) -> dict:
     today = timezone.localdate()
-    return {
+    assert hazard.site is not None
+    payloads: dict[str, dict] = {
         "register": {"site": str(hazard.site.uid), "grade": "major"},
         "start_rectification": {**FIVE, "deadline": today + timedelta(days=20)},
         "submit_rectification": {"note": "已整改", "files": [file_upload()]},
@@ -43,7 +39,8 @@ def _payload(action: str, hazard: Hazard) -> dict:
         "list_for_supervision": {"unit": "D1"},
         "close": {"notes": "销号"},
         "void": {"reason": "误报"},
-    }[action]
+    }
+    return payloads[action]
 
 
 def _in_state(make, status: str) -> Hazard:
@@ -94,7 +91,9 @@ def test_every_action_from_every_state(action, status, personas, inspector, haza
 
 def test_verify_not_passed_goes_back_to_rectifying(personas, inspector, hazard_factory):
     h = _in_state(hazard_factory, HazardStatus.SUBMITTED)
-    h = hazards.run("verify", actor=inspector, hazard=h, data={"passed": False, "notes": "未整改到位"})
+    h = hazards.run(
+        "verify", actor=inspector, hazard=h, data={"passed": False, "notes": "未整改到位"}
+    )
     assert h.status == HazardStatus.RECTIFYING
 
 
