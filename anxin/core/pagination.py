@@ -126,3 +126,18 @@ def url_with_cursor(url: str, cursor: str | None) -> str | None:
     params = [(k, v) for k, v in parse.parse_qsl(query, keep_blank_values=True) if k != "cursor"]
     params.append(("cursor", cursor))
     return parse.urlunsplit((scheme, netloc, path, parse.urlencode(params), fragment))
+
+
+def page_context(
+    request: Any, queryset: QuerySet[Any], ordering: tuple[str, ...], *, limit: int = DEFAULT_LIMIT
+) -> dict[str, Any]:
+    """A keyset page for a list page: ``page``, ``next_url`` and ``first_query`` (the
+    current filters without the cursor) — what ``components/pager.html`` shows."""
+    page = keyset_page(queryset, ordering, cursor=request.GET.get("cursor") or None, limit=limit)
+    params = request.GET.copy()
+    params.pop("cursor", None)
+    return {
+        "page": page,
+        "next_url": url_with_cursor(request.get_full_path(), page.next_cursor),
+        "first_query": params.urlencode(),
+    }

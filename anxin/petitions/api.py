@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
+from ninja.responses import Status
 from pydantic import Field
 
 from anxin.core.pagination import keyset_page, url_with_cursor
@@ -46,7 +47,7 @@ class PetitionFilter(Schema):
 
 
 @router.post("/petitions", response={201: PetitionDetailOut}, operation_id="petitions_create")
-def petitions_create(request: AuthedHttpRequest, payload: PetitionIn) -> tuple[int, dict]:
+def petitions_create(request: AuthedHttpRequest, payload: PetitionIn) -> Status[dict]:
     category = Category.objects.filter(code=payload.category).first()
     if category is None:
         raise ValidationError(
@@ -73,8 +74,11 @@ def petitions_create(request: AuthedHttpRequest, payload: PetitionIn) -> tuple[i
         accused_user=accused_account(payload.accused_user),
     )
     petition = selectors.petition_get_for_user(user=request.user, id=str(result.petition.uid))
-    return 201, petition_detail(
-        petition, request.user, related=result.related, query_code=result.query_code
+    return Status(
+        201,
+        petition_detail(
+            petition, request.user, related=result.related, query_code=result.query_code
+        ),
     )
 
 

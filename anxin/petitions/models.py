@@ -358,4 +358,5 @@ class Counter(models.Model):
         return f"{self.name}{self.year}:{self.value}"
 
 
+from anxin.petitions.models_hazards import PetitionHazardLink  # noqa: E402,F401
 from anxin.petitions.models_reception import ReceptionBooking, ReceptionSession  # noqa: E402,F401

@@ -40,6 +40,8 @@ EVENT_LABELS = {
     "backlog_listed": pgettext_lazy("petition event", "Listed as backlog"),
     "backlog_target_changed": pgettext_lazy("petition event", "Backlog target date changed"),
     "deadline_recomputed": pgettext_lazy("petition event", "Deadline recomputed"),
+    "hazard_linked": pgettext_lazy("petition event", "Hazard registered from this case"),
+    "hazard_closed": pgettext_lazy("petition event", "Linked hazard closed: answer the petitioner"),
 }
 
 #: the clocks (anxin.petitions.rules.CLOCKS) as pages show them

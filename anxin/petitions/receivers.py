@@ -42,3 +42,32 @@ def note_moved_deadlines(
         ],
         batch_size=1000,
     )
+
+
+from anxin.safety.signals import hazard_closed  # noqa: E402
+
+
+@receiver(hazard_closed)
+def prompt_answer_on_hazard_closed(
+    sender: Any, hazard: Any, actor: Any = None, **kwargs: Any
+) -> None:
+    """A linked hazard was closed (销号): the case's timeline prompts its handler to answer the
+    petitioner (item 11). Nothing goes back to safety."""
+    from anxin.petitions.models import PetitionEvent
+    from anxin.petitions.models_hazards import PetitionHazardLink
+
+    petition_ids = PetitionHazardLink.objects.filter(hazard=hazard).values_list(
+        "petition_id", flat=True
+    )
+    PetitionEvent.objects.bulk_create(
+        [
+            PetitionEvent(
+                petition_id=pk,
+                kind="hazard_closed",
+                actor=None,
+                actor_label="",
+                data={"hazard": hazard.number},
+            )
+            for pk in petition_ids
+        ]
+    )

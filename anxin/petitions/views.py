@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from anxin.core.attachments import attachment_read, attachments_of
 from anxin.core.errors import ServiceError
 from anxin.core.models import Unit, User
-from anxin.core.pagination import keyset_page, url_with_cursor
+from anxin.core.pagination import page_context
 from anxin.core.scoping import can
 from anxin.core.types import AuthedHttpRequest
 from anxin.core.views.auth import apply_service_errors
@@ -52,12 +52,9 @@ def petition_list(request: AuthedHttpRequest) -> HttpResponse:
     _require(request.user, "petition.view")
     filters = {k: request.GET.get(k) or None for k in FILTERS}
     qs = selectors.petition_list(user=request.user, **filters)
-    page = keyset_page(
-        qs, selectors.LEDGER_ORDERING, cursor=request.GET.get("cursor") or None, limit=50
-    )
+    paged = page_context(request, qs, selectors.LEDGER_ORDERING)
+    page = paged["page"]
     deadlines = deadlines_for(page.items)
-    params = request.GET.copy()
-    params.pop("cursor", None)
     rows = [
         (p, [(clock_label(name), due) for name, due in deadlines[p.pk].items()]) for p in page.items
     ]
@@ -65,11 +62,9 @@ def petition_list(request: AuthedHttpRequest) -> HttpResponse:
         request,
         "petitions/list.html",
         {
-            "page": page,
+            **paged,
             "rows": rows,
             "filters": filters,
-            "first_query": params.urlencode(),
-            "next_url": url_with_cursor(request.get_full_path(), page.next_cursor),
             "statuses": Status.choices,
             "channels": Channel.choices,
             "kinds": Kind.choices,
@@ -222,6 +217,7 @@ def petition_detail(request: AuthedHttpRequest, id: str) -> HttpResponse:
             .exists(),
             "calendar_warnings": _calendar_warnings(petition),
             "attachments": attachments_of(petition),
+            "hazard_links": petition.hazard_links.select_related("hazard", "hazard__site"),
             "attachment_form": AttachmentForm(),
             "documents_available": available_documents(petition),
             "default_document": DEFAULT_DOCUMENT.get(petition.status, ""),

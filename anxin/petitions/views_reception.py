@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from anxin.core.errors import ServiceError
 from anxin.core.identifiers import mask_phone
-from anxin.core.pagination import keyset_page, url_with_cursor
+from anxin.core.pagination import page_context
 from anxin.core.scoping import can, unit_in_scope
 from anxin.core.types import AuthedHttpRequest
 from anxin.core.views.auth import apply_service_errors
@@ -53,17 +53,12 @@ def reception_session_list(request: AuthedHttpRequest) -> HttpResponse:
         when = "upcoming"
     qs = selectors.reception_session_list(user=request.user, when=None if when == "all" else when)
     ordering = ("starts_at", "id") if when == "upcoming" else selectors.SESSION_ORDERING
-    page = keyset_page(qs, ordering, cursor=request.GET.get("cursor") or None, limit=50)
-    params = request.GET.copy()
-    params.pop("cursor", None)
     return render(
         request,
         "petitions/reception_list.html",
         {
-            "page": page,
+            **page_context(request, qs, ordering),
             "when": when,
-            "first_query": params.urlencode(),
-            "next_url": url_with_cursor(request.get_full_path(), page.next_cursor),
             "may_manage": can(request.user, "reception.manage"),
             "now": timezone.now(),
         },

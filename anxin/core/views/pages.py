@@ -27,7 +27,7 @@ from anxin.core.forms import (
     UserCreateForm,
     UserEditForm,
 )
-from anxin.core.pagination import keyset_page, url_with_cursor
+from anxin.core.pagination import page_context
 from anxin.core.scoping import can, grants_of
 from anxin.core.types import AuthedHttpRequest
 from anxin.core.views.auth import apply_service_errors
@@ -36,17 +36,6 @@ from anxin.core.views.auth import apply_service_errors
 def _require(user: Any, action: str) -> None:
     if not can(user, action):
         raise PermissionDenied
-
-
-def _paged(request: HttpRequest, qs: Any, ordering: tuple[str, ...]) -> dict[str, Any]:
-    page = keyset_page(qs, ordering, cursor=request.GET.get("cursor") or None, limit=50)
-    params = request.GET.copy()
-    params.pop("cursor", None)
-    return {
-        "page": page,
-        "next_url": url_with_cursor(request.get_full_path(), page.next_cursor),
-        "first_query": params.urlencode(),
-    }
 
 
 @login_required
@@ -66,7 +55,7 @@ def unit_list(request: AuthedHttpRequest) -> HttpResponse:
     _require(request.user, "unit.view")
     filters = {k: request.GET.get(k) or None for k in ("kind", "q", "within")}
     qs = selectors.unit_list(user=request.user, **filters)
-    ctx = _paged(request, qs, selectors.UNIT_ORDERING)
+    ctx = page_context(request, qs, selectors.UNIT_ORDERING)
     from anxin.core.choices import UnitKind
 
     return render(
@@ -142,7 +131,7 @@ def user_list(request: AuthedHttpRequest) -> HttpResponse:
     _require(request.user, "user.view")
     filters = {k: request.GET.get(k) or None for k in ("unit", "q", "active")}
     qs = selectors.user_list(user=request.user, **filters)
-    ctx = _paged(request, qs, selectors.USER_ORDERING)
+    ctx = page_context(request, qs, selectors.USER_ORDERING)
     return render(
         request,
         "core/user_list.html",
@@ -290,7 +279,7 @@ def audit_list(request: AuthedHttpRequest) -> HttpResponse:
     _require(request.user, "audit.view")
     form, filters = _audit_filters(request)
     qs = selectors.audit_list(user=request.user, **filters)
-    ctx = _paged(request, qs, selectors.AUDIT_ORDERING)
+    ctx = page_context(request, qs, selectors.AUDIT_ORDERING)
     return render(request, "core/audit_list.html", {**ctx, "form": form})
 
 
