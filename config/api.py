@@ -25,6 +25,7 @@ from anxin.core.apiauth import AccountPolicyError, ApiKeyAuth, SessionAuth
 from anxin.core.errors import ServiceError
 from anxin.petitions.api import router as petitions_router
 from anxin.safety.api import router as safety_router
+from anxin.safety.api_enforcement import router as enforcement_router
 from anxin.safety.api_hazards import router as hazards_router
 
 api = NinjaAPI(
@@ -108,3 +109,4 @@ api.add_router("/", core_router)
 api.add_router("/", petitions_router)
 api.add_router("/", safety_router)
 api.add_router("/", hazards_router)
+api.add_router("/", enforcement_router)

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
+from ninja.responses import Status
 from pydantic import Field
 
 from anxin.core.models import Unit, User
@@ -91,7 +92,7 @@ def sites_list(
 
 
 @router.post("/sites", response={201: SiteDetailOut}, operation_id="sites_create")
-def sites_create(request: AuthedHttpRequest, payload: SiteIn) -> tuple[int, dict]:
+def sites_create(request: AuthedHttpRequest, payload: SiteIn) -> Status[dict]:
     unit = _unit(payload.unit, "unit")
     if unit is None:
         raise ValidationError({"unit": _("Choose a unit.")})
@@ -112,7 +113,7 @@ def sites_create(request: AuthedHttpRequest, payload: SiteIn) -> tuple[int, dict
         contact_phone=payload.contact_phone,
     )
     site = selectors.site_get_for_user(user=request.user, id=str(site.uid))
-    return 201, site_detail(site, request.user)
+    return Status(201, site_detail(site, request.user))
 
 
 @router.get("/sites/{id}", response=SiteDetailOut, operation_id="sites_get")
@@ -393,7 +394,7 @@ def accidents_list(
 
 
 @router.post("/accidents", response={201: AccidentDetailOut}, operation_id="accidents_create")
-def accidents_create(request: AuthedHttpRequest, payload: AccidentIn) -> tuple[int, dict]:
+def accidents_create(request: AuthedHttpRequest, payload: AccidentIn) -> Status[dict]:
     site = _accident_site(request.user, payload.site)
     unit = _unit(payload.unit, "unit") or (site.unit if site is not None else None)
     if unit is None:
@@ -419,7 +420,7 @@ def accidents_create(request: AuthedHttpRequest, payload: AccidentIn) -> tuple[i
         reporter=payload.reporter,
     )
     accident = accidents.accident_get_for_user(user=request.user, id=str(accident.uid))
-    return 201, accident_detail(accident)
+    return Status(201, accident_detail(accident))
 
 
 @router.get("/accidents/{id}", response=AccidentDetailOut, operation_id="accidents_get")

@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
+from ninja.responses import Status
 from pydantic import Field
 
 from anxin.core.models import User
@@ -317,7 +318,7 @@ def hazards_list(
 
 
 @router.post("/hazards", response={201: HazardDetailOut}, operation_id="hazards_create")
-def hazards_create(request: AuthedHttpRequest, payload: HazardIn) -> tuple[int, dict]:
+def hazards_create(request: AuthedHttpRequest, payload: HazardIn) -> Status[dict]:
     recurrence_of = None
     if payload.recurrence_of:
         recurrence_of = selectors.hazard_get_for_user(user=request.user, id=payload.recurrence_of)
@@ -336,7 +337,7 @@ def hazards_create(request: AuthedHttpRequest, payload: HazardIn) -> tuple[int, 
         recurrence_of=recurrence_of,
     )
     hazard = selectors.hazard_get_for_user(user=request.user, id=str(hazard.uid))
-    return 201, _detail(request.user, hazard)
+    return Status(201, _detail(request.user, hazard))
 
 
 @router.get("/hazards/{id}", response=HazardDetailOut, operation_id="hazards_get")
@@ -362,11 +363,13 @@ def hazards_action(
 @router.post("/hazards/{id}/evidence", response={201: EvidenceOut}, operation_id="hazards_evidence")
 def hazards_evidence(
     request: AuthedHttpRequest, id: str, file: UploadedFile = File(...)
-) -> tuple[int, dict]:
+) -> Status[dict]:
     """The enterprise contact adds a file showing the rectification (multipart ``file``)."""
     hazard = selectors.hazard_get_for_user(user=request.user, id=id)
     a = hazards.hazard_evidence_add(actor=request.user, hazard=hazard, upload=file)
-    return 201, {"id": str(a.uid), "name": a.name, "size": a.size, "uploaded_at": a.uploaded_at}
+    return Status(
+        201, {"id": str(a.uid), "name": a.name, "size": a.size, "uploaded_at": a.uploaded_at}
+    )
 
 
 # --- inspections --------------------------------------------------------------------------------
@@ -391,7 +394,7 @@ def inspections_list(
 
 
 @router.post("/inspections", response={201: InspectionDetailOut}, operation_id="inspections_create")
-def inspections_create(request: AuthedHttpRequest, payload: InspectionIn) -> tuple[int, dict]:
+def inspections_create(request: AuthedHttpRequest, payload: InspectionIn) -> Status[dict]:
     site = site_by_id(request.user, payload.site)
     assert site is not None
     plan = selectors.plan_get(user=request.user, id=payload.plan) if payload.plan else None
@@ -409,7 +412,7 @@ def inspections_create(request: AuthedHttpRequest, payload: InspectionIn) -> tup
         results=[inspections.ResultIn(r.item, r.grade, r.notes) for r in payload.results],
     )
     inspection = selectors.inspection_get_for_user(user=request.user, id=str(inspection.uid))
-    return 201, _inspection_detail(inspection)
+    return Status(201, _inspection_detail(inspection))
 
 
 @router.get("/inspections/{id}", response=InspectionDetailOut, operation_id="inspections_get")
@@ -425,11 +428,11 @@ def inspections_get(request: AuthedHttpRequest, id: str) -> dict:
 )
 def inspections_failed_to_hazards(
     request: AuthedHttpRequest, id: str, payload: FailedToHazardsIn
-) -> tuple[int, list[dict]]:
+) -> Status[list[dict]]:
     """Failed items become hazards in one step (one per item, linked to item and inspection)."""
     inspection = selectors.inspection_get_for_user(user=request.user, id=id)
     made = inspections.inspection_failed_items_to_hazards(
         actor=request.user, inspection=inspection, grades=payload.grades, deadline=payload.deadline
     )
     qs = selectors.hazard_list(user=request.user).filter(pk__in=[h.pk for h in made])
-    return 201, [hazard_out(h) for h in qs.order_by("pk")]
+    return Status(201, [hazard_out(h) for h in qs.order_by("pk")])

@@ -54,4 +54,7 @@ def dossier_context(*, user: Any, site: Site, today: date | None = None) -> dict
     from anxin.safety.selectors_hazards import dossier_sections
 
     context.update(dossier_sections(user=user, site=site))
+    from anxin.safety.selectors_enforcement import dossier_section as enforcement_section
+
+    context.update(enforcement_section(user=user, site=site))
     return context

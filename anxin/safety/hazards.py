@@ -98,15 +98,24 @@ def _today() -> dt.date:
 
 
 def _event(
-    hazard: Hazard, kind: str, actor: User | None, /, *, at: dt.datetime | None = None, **data: Any
+    hazard: Hazard,
+    kind: str,
+    actor: User | None,
+    /,
+    *,
+    at: dt.datetime | None = None,
+    public: bool = False,
+    **data: Any,
 ) -> None:
-    """The hazard's timeline, the site's timeline and the audit trail, in one go."""
+    """The hazard's timeline, the site's timeline and the audit trail, in one go.
+
+    ``public``: a report from the public — labelled as such, and no address is kept."""
     HazardEvent.objects.create(
         hazard=hazard,
         at=at or timezone.now(),
         kind=kind,
         actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_label=_label(actor),
+        actor_label=_("(public report)") if public else _label(actor),
         data=data,
     )
     if hazard.site_id is not None:
@@ -114,7 +123,7 @@ def _event(
         site_event_record(
             site=hazard.site, kind=f"hazard_{kind}", actor=actor, at=at, hazard=hazard.number
         )
-    audit_record(actor=actor, action=f"hazard.{kind}", obj=hazard, after=data)
+    audit_record(actor=actor, action=f"hazard.{kind}", obj=hazard, after=data, public=public)
 
 
 def _lock(hazard: Hazard, version: int | None) -> Hazard:
@@ -286,6 +295,7 @@ def hazard_create(
     inspection_result: Any = None,
     checklist_item: Any = None,
     on: dt.date | None = None,
+    public: bool = False,
 ) -> Hazard:
     """Record a hazard: ``registered`` (found by staff, with its site) or ``reported`` (the
     triage queue; a site is optional, the unit of the place is then required)."""
@@ -345,6 +355,7 @@ def hazard_create(
         "reported" if status == HazardStatus.REPORTED else "registered",
         actor,
         at=found_at,
+        public=public and actor is None,
         grade=grade,
         deadline=deadline.isoformat() if deadline else None,
         source=source,
@@ -682,6 +693,12 @@ def hazard_close(
     hazard.closed_by = _who(actor)
     _save(hazard, "status", "closed_at", "closed_by")
     _event(hazard, "closed", actor, at=at, notes=(notes or "").strip())
+    from anxin.safety.signals import hazard_closed
+
+    closed = hazard
+    transaction.on_commit(
+        lambda: hazard_closed.send(sender=Hazard, hazard=closed, actor=actor), robust=True
+    )
     return hazard
 
 

@@ -196,4 +196,5 @@ class SiteEvent(models.Model):
 
 from anxin.safety.models_accidents import Accident, AccidentReport  # noqa: E402,F401
 from anxin.safety.models_checklists import ChecklistItem, ChecklistTemplate  # noqa: E402,F401
+from anxin.safety.models_enforcement import EnforcementOrder  # noqa: E402,F401
 from anxin.safety.models_hazards import Hazard, HazardEvent  # noqa: E402,F401

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from anxin.core.fields import EncryptedTextField
 from anxin.core.models import Unit, User
 from anxin.core.scoping import RestrictedQuerySet
 from anxin.safety.hazard_rules import HazardGrade, HazardSource, HazardStatus
@@ -128,6 +129,11 @@ class Hazard(models.Model):
     created_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # a report from the public (anxin.safety.public_reports): the tracking code's SM3 digest
+    # and the reporter's identity (encrypted; empty when anonymous), never shown to the site
+    tracking_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    reporter_name = EncryptedTextField(_("reporter's name"), blank=True)
+    reporter_phone = EncryptedTextField(_("reporter's phone"), blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)

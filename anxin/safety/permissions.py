@@ -17,6 +17,9 @@ def register_safety_actions() -> None:
     from anxin.safety.ledger_permissions import register_ledger_actions
 
     register_ledger_actions()
+    from anxin.safety.enforcement_permissions import register_enforcement_actions
+
+    register_enforcement_actions()
 
 
 def register_site_actions() -> None:

@@ -24,6 +24,7 @@ HAZARD_EVENT_LABELS = {
     "listed_for_supervision": pgettext_lazy("hazard event", "Listed for supervision (挂牌督办)"),
     "closed": pgettext_lazy("hazard event", "Closed (销号)"),
     "voided": pgettext_lazy("hazard event", "Voided"),
+    "inspection_task": pgettext_lazy("hazard event", "Inspection arranged"),
 }
 
 

@@ -80,3 +80,27 @@ urlpatterns += [
     path("import/confirm/", views_ledgers.ledger_confirm, name="ledger_confirm"),
     path("ledgers/hazards.xlsx", views_ledgers.hazard_ledger_export, name="hazard_ledger_export"),
 ]
+
+# Enforcement orders (执法文书)
+from anxin.safety import views_enforcement  # noqa: E402
+
+urlpatterns += [
+    path("enforcement/", views_enforcement.enforcement_list, name="enforcement_list"),
+    path("enforcement/new/", views_enforcement.enforcement_create, name="enforcement_create"),
+    path("enforcement/<str:id>/", views_enforcement.enforcement_detail, name="enforcement_detail"),
+    path(
+        "enforcement/<str:id>/document.docx",
+        views_enforcement.enforcement_document,
+        name="enforcement_document",
+    ),
+    path(
+        "enforcement/<str:id>/execute/",
+        views_enforcement.enforcement_execute,
+        name="enforcement_execute",
+    ),
+    path(
+        "enforcement/<str:id>/reinspect/",
+        views_enforcement.enforcement_reinspect,
+        name="enforcement_reinspect",
+    ),
+]
