@@ -131,12 +131,14 @@ def seed_sector_departments(ctx: DemoContext) -> None:
 
 def seed(ctx: DemoContext) -> None:
     from anxin.safety.demo_accidents import seed_accidents
+    from anxin.safety.demo_enforcement import seed_enforcement
     from anxin.safety.demo_hazards import seed_hazards
 
     seed_sector_departments(ctx)
     _seed_sites(ctx)
     seed_accidents(ctx)
     seed_hazards(ctx)
+    seed_enforcement(ctx)
 
 
 def _seed_sites(ctx: DemoContext) -> None:

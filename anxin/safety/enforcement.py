@@ -53,6 +53,11 @@ class EnforcementStateConflict(ServiceError):
     code = "conflict"
 
 
+def _text(value: str) -> str:
+    """User text as stored: trimmed, without NUL (which PostgreSQL refuses in text)."""
+    return value.replace("\x00", "").strip()
+
+
 def _officers_message() -> str:
     return _(
         "An administrative penalty must be carried out by at least two enforcement officers "
@@ -71,6 +76,7 @@ def _check(
     deadline: Any,
     officers: list[User],
     penalty: bool,
+    issued_on: dt.date,
 ) -> None:
     errors: dict[str, str] = {}
     if kind not in OrderKind.values:
@@ -85,7 +91,7 @@ def _check(
         errors["demands"] = _("State what the site must do.")
     if not isinstance(deadline, dt.date):
         errors["deadline"] = _("Give the deadline.")
-    elif deadline < timezone.localdate():
+    elif deadline < issued_on:
         errors["deadline"] = _("The deadline cannot be in the past.")
     if hazard is not None and hazard.site_id != site.pk:
         errors["hazard"] = _("The hazard belongs to another site.")
@@ -117,8 +123,17 @@ def enforcement_order_issue(
     officers: list[User],
     fine_yuan: Decimal | None = None,
     notice_at: dt.datetime | None = None,
+    issued_at: dt.datetime | None = None,
 ) -> EnforcementOrder:
-    """Issue an order; a power cut-off is notified now (or at ``notice_at``)."""
+    """Issue an order; a power cut-off is notified when issued (or at ``notice_at``).
+
+    ``issued_at`` (default now, never in the future) records an order made on paper earlier;
+    the deadline is on or after its date and the ``reinspect_by`` clock starts on it.
+    """
+    now = timezone.now()
+    issued_at = issued_at or now
+    if issued_at > now:
+        raise ValidationError({"issued_at": _("The issue time cannot be in the future.")})
     if actor is not None and not site_in_scope(actor, "enforcement.issue", site):
         raise PermissionDenied
     penalty = is_penalty(kind, fine_yuan)
@@ -132,21 +147,21 @@ def enforcement_order_issue(
         deadline=deadline,
         officers=officers,
         penalty=penalty,
+        issued_on=timezone.localdate(issued_at),
     )
-    now = timezone.now()
     order = EnforcementOrder.objects.create(
         site=site,
         hazard=hazard,
         kind=kind,
         basis_codes=list(dict.fromkeys(basis_codes)),
-        facts=facts.strip(),
-        demands=demands.strip(),
+        facts=_text(facts),
+        demands=_text(demands),
         deadline=deadline,
         fine_yuan=fine_yuan or None,
         is_penalty=penalty,
-        issued_at=now,
+        issued_at=issued_at,
         issued_by=actor,
-        notice_at=(notice_at or now) if kind == OrderKind.POWER_CUT else None,
+        notice_at=(notice_at or issued_at) if kind == OrderKind.POWER_CUT else None,
     )
     order.officers.set(list({o.pk: o for o in officers}.values()))
     clock_services.clock_start(
@@ -156,7 +171,7 @@ def enforcement_order_issue(
         name=CLOCK_NAME,
         unit=site.unit,
         rule=ClockRule.FIXED,
-        start_on=timezone.localdate(now),
+        start_on=timezone.localdate(issued_at),
         due_on=deadline,
         responsible=actor,
     )
@@ -234,7 +249,7 @@ def enforcement_reinspection_record(
     order.reinspected_at = at
     order.reinspected_by = actor
     order.reinspection_passed = bool(passed)
-    order.reinspection_notes = notes.strip()
+    order.reinspection_notes = _text(notes)
     order.status = OrderStatus.REINSPECTED
     order.version += 1
     order.save(

@@ -86,19 +86,22 @@ class EnforcementOrderForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = Site.objects.restrict(user, "enforcement.issue").order_by(  # type: ignore[attr-defined]
-            "name"
-        )
-        self.fields["hazard"].queryset = Hazard.objects.restrict(user, "view").filter(  # type: ignore[attr-defined]
-            site__isnull=False
-        )
-        self.fields["officers"].queryset = (
-            User.objects.filter(  # type: ignore[attr-defined]
+        fields: dict[str, Any] = self.fields
+        fields["site"].queryset = Site.objects.restrict(user, "enforcement.issue").order_by("name")
+        fields["hazard"].queryset = Hazard.objects.restrict(user, "view").filter(site__isnull=False)
+        fields["officers"].queryset = (
+            User.objects.filter(
                 is_active=True, role_assignments__role__in=[Role.INSPECTOR, Role.UNIT_HEAD]
             )
             .distinct()
             .order_by("username")
         )
+
+
+def _first_query(request: AuthedHttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("cursor", None)
+    return params.urlencode()
 
 
 class ReinspectionForm(BootstrapMixin, forms.Form):
@@ -129,9 +132,7 @@ def enforcement_list(request: AuthedHttpRequest) -> HttpResponse:
         {
             "orders": page.items,
             "page": page,
-            "first_query": "&".join(
-                f"{k}={quote(v)}" for k, v in request.GET.items() if k != "cursor" and v
-            ),
+            "first_query": _first_query(request),
             "next_url": url_with_cursor(request.get_full_path(), page.next_cursor),
             "flagged": flagged,
             "kinds": OrderKind.choices,
