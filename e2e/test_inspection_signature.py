@@ -23,11 +23,15 @@ def fits_phone(page: Page) -> None:
 
 def test_an_inspector_signs_on_a_phone(browser: Browser, live_server, settings, tmp_path) -> None:
     from anxin.safety import inspections, services
-    from anxin.safety.models import ChecklistItem, Sector
+    from anxin.safety.checklist_seed import seed_checklists, seed_sectors
+    from anxin.safety.models import ChecklistItem, ChecklistTemplate, Sector
     from anxin.safety.models_inspections import Inspection
 
     settings.MEDIA_ROOT = tmp_path
     with transaction.atomic():
+        # an earlier live-server test may have flushed the migrations' data
+        seed_sectors(Sector)
+        seed_checklists(Sector, ChecklistTemplate, ChecklistItem, published_at=timezone.now())
         p = make_personas()
         inspector = make_person("insp", p.city.T1, [(Role.INSPECTOR, p.city.D1)])
         sector = Sector.objects.get(code="industry_trade")

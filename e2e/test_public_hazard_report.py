@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from anxin.core.choices import Role
 from anxin.core.testing import PASSWORD, make_person, make_personas
 from anxin.safety import services
+from anxin.safety.checklist_seed import seed_sectors
 from anxin.safety.models import Sector
 from anxin.safety.models_hazards import Hazard
 
@@ -34,6 +35,7 @@ def _photo(path: Path) -> Path:
 def test_an_anonymous_report_is_registered_and_followed(
     live_server, page: Page, tmp_path: Path
 ) -> None:
+    seed_sectors(Sector)  # a previous live-server test flushed the migration data
     personas = make_personas()
     make_person("insp", personas.city.T1, [(Role.INSPECTOR, personas.city.D1)])
     site = services.site_create(
