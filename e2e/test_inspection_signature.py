@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from anxin.core.choices import Role
