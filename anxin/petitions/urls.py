@@ -12,6 +12,7 @@ urlpatterns = [
     path("<str:id>/reveal/", views.petition_reveal, name="petition_reveal"),
     path("<str:id>/plan/<slug:op>/", views.petition_plan, name="petition_plan"),
     path("<str:id>/attach/", views.petition_attach, name="petition_attach"),
+    path("<str:id>/hazard/", views.petition_hazard, name="petition_hazard"),
     path("<str:id>/compare/<str:other>/", views.petition_compare, name="petition_compare"),
     path("<str:id>/files/<str:file>/", views.petition_attachment, name="petition_attachment"),
     # Public reception days (item 12). The list is "reception/sessions/": "reception/" alone

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -218,6 +219,10 @@ def petition_detail(request: AuthedHttpRequest, id: str) -> HttpResponse:
             "calendar_warnings": _calendar_warnings(petition),
             "attachments": attachments_of(petition),
             "hazard_links": petition.hazard_links.select_related("hazard", "hazard__site"),
+            "may_make_hazard": can(request.user, "hazard.manage")
+            and Petition.objects.restrict(request.user, "petition.handle")
+            .filter(pk=petition.pk)
+            .exists(),
             "attachment_form": AttachmentForm(),
             "documents_available": available_documents(petition),
             "default_document": DEFAULT_DOCUMENT.get(petition.status, ""),
@@ -234,6 +239,50 @@ DEFAULT_DOCUMENT = {
     "reviewed": "review_decision",
     "rechecked": "recheck_decision",
 }
+
+
+@login_required
+@require_POST
+def petition_hazard(request: AuthedHttpRequest, id: str) -> HttpResponse:
+    """Turn a petition about a safety problem into a hazard at a site (linked both ways)."""
+    petition = selectors.petition_get_for_user(user=request.user, id=id)
+    from anxin.safety.models import Site
+
+    key = request.POST.get("site", "").strip()
+    sites = (
+        list(
+            Site.objects.restrict(request.user, "view")
+            .filter(Q(credit_code=key.upper()) | Q(name=key))
+            .order_by("id")[:2]
+        )
+        if key
+        else []
+    )
+    deadline = _parse_date(request.POST.get("deadline"))
+    try:
+        if len(sites) != 1:
+            raise ValidationError(
+                {
+                    "site": _(
+                        "Give the site's unified social credit code or its exact name (one site)."
+                    )
+                }
+            )
+        services.petition_to_hazard(
+            actor=request.user,
+            petition=petition,
+            site=sites[0],
+            description=request.POST.get("description", ""),
+            grade=request.POST.get("grade", "general"),
+            deadline=deadline,
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The hazard is registered and linked to this case."))
+    return redirect("petition_detail", id=petition.uid)
 
 
 def _calendar_warnings(petition: Petition) -> list[str]:
