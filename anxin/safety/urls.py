@@ -104,3 +104,20 @@ urlpatterns += [
         name="enforcement_reinspect",
     ),
 ]
+
+# Periodic hazard statistics (16号令 Art. 14)
+from anxin.safety import views_statistics  # noqa: E402
+
+urlpatterns += [
+    path("statistics/", views_statistics.hazard_statistics, name="hazard_statistics"),
+    path(
+        "statistics/hazards.xlsx",
+        views_statistics.hazard_statistics_xlsx,
+        name="hazard_statistics_xlsx",
+    ),
+    path(
+        "hazards/<str:id>/inspection-task/",
+        views_hazards.hazard_inspection_task,
+        name="hazard_inspection_task",
+    ),
+]

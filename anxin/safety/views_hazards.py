@@ -14,6 +14,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -286,6 +287,51 @@ def hazard_action(request: AuthedHttpRequest, id: str, action: str) -> HttpRespo
     else:
         messages.success(request, _("Saved."))
     return redirect("hazard_detail", id=hazard.uid)
+
+
+@login_required
+@require_POST
+def hazard_inspection_task(request: AuthedHttpRequest, id: str) -> HttpResponse:
+    """Triage of a public report: arrange an inspection of the site (a draft, linked)."""
+    from anxin.safety.public_reports import hazard_inspection_task as make_task
+
+    hazard = selectors.hazard_get_for_user(user=request.user, id=id)
+    key = request.POST.get("site", "").strip()
+    site = None
+    if key:
+        found = list(
+            Site.objects.restrict(request.user, "view")
+            .filter(
+                Q(uid=key) if _is_uuid(key) else Q(credit_code=key.upper()) | Q(name=key)
+            )
+            .order_by("id")[:2]
+        )
+        if len(found) != 1:
+            messages.error(
+                request, _("Give the site's id, unified social credit code or exact name.")
+            )
+            return redirect("hazard_detail", id=hazard.uid)
+        site = found[0]
+    try:
+        inspection = make_task(actor=request.user, hazard=hazard, site=site)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("An inspection of the site is arranged."))
+        return redirect("inspection_detail", id=inspection.uid)
+    return redirect("hazard_detail", id=hazard.uid)
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 @login_required

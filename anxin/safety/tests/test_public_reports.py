@@ -214,3 +214,20 @@ def test_the_contact_does_not_see_the_triage_queue(personas, client_for, site, i
     public_reports.hazard_inspection_task(actor=inspector, hazard=hazard, site=site)
     r = client_for(personas.enterprise).get(f"/safety/hazards/{hazard.uid}/")
     assert r.status_code == 404
+
+
+def test_the_hazard_page_arranges_an_inspection_for_a_report(personas, inspector, site,
+                                                             client_for):
+    hazard, _code = _report(personas)
+    client = client_for(inspector)
+    page = client.get(f"/safety/hazards/{hazard.uid}/").content.decode()
+    assert 'id="act-inspection-task"' in page
+    response = client.post(f"/safety/hazards/{hazard.uid}/inspection-task/", {"site": site.name})
+    hazard.refresh_from_db()
+    assert hazard.inspection is not None and hazard.site == site
+    assert response["Location"] == f"/safety/inspections/{hazard.inspection.uid}/"
+    # an unknown site: a message, nothing arranged
+    other, _code = _report(personas)
+    client.post(f"/safety/hazards/{other.uid}/inspection-task/", {"site": "没有这家单位"})
+    other.refresh_from_db()
+    assert other.inspection is None
