@@ -21,6 +21,7 @@ from typing import Any
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
@@ -173,7 +174,7 @@ def headers() -> list[str]:
             _("Rectification rate (major)"),
             _("Open at the end of the period"),
             _("Overdue at the end of the period"),
-            _("Listed for supervision"),
+            pgettext("hazard statistics", "Listed for supervision"),
         )
     ]
 

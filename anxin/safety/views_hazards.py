@@ -301,9 +301,7 @@ def hazard_inspection_task(request: AuthedHttpRequest, id: str) -> HttpResponse:
     if key:
         found = list(
             Site.objects.restrict(request.user, "view")
-            .filter(
-                Q(uid=key) if _is_uuid(key) else Q(credit_code=key.upper()) | Q(name=key)
-            )
+            .filter(Q(uid=key) if _is_uuid(key) else Q(credit_code=key.upper()) | Q(name=key))
             .order_by("id")[:2]
         )
         if len(found) != 1:

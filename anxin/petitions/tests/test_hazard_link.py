@@ -179,21 +179,27 @@ def test_safety_never_imports_petitions():
         assert not imports.search(path.read_text(encoding="utf-8")), path
 
 
-def test_the_case_page_turns_it_into_a_hazard_in_one_step(personas, petition, site,
-                                                         safety_handler):
+def test_the_case_page_turns_it_into_a_hazard_in_one_step(personas, petition, site, safety_handler):
     client = login(safety_handler)
     page = client.get(f"/petitions/{petition.uid}/").content.decode()
     assert 'id="make-hazard"' in page
-    response = client.post(f"/petitions/{petition.uid}/hazard/", {
-        "site": site.name, "description": "厂区消防通道被堵塞", "grade": "general",
-    }, follow=True)
+    response = client.post(
+        f"/petitions/{petition.uid}/hazard/",
+        {
+            "site": site.name,
+            "description": "厂区消防通道被堵塞",
+            "grade": "general",
+        },
+        follow=True,
+    )
     assert response.status_code == 200
     link = petition.hazard_links.select_related("hazard").get()
     assert link.hazard.description == "厂区消防通道被堵塞" and link.hazard.site == site
     # an unknown site is refused with a message; nothing is made
-    client.post(f"/petitions/{petition.uid}/hazard/", {"site": "不存在的单位",
-                                                       "description": "x"})
+    client.post(f"/petitions/{petition.uid}/hazard/", {"site": "不存在的单位", "description": "x"})
     assert petition.hazard_links.count() == 1
     # a handler without the inspector role sees no form
-    assert 'id="make-hazard"' not in login(personas.member).get(
-        f"/petitions/{petition.uid}/").content.decode()
+    assert (
+        'id="make-hazard"'
+        not in login(personas.member).get(f"/petitions/{petition.uid}/").content.decode()
+    )

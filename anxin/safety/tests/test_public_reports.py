@@ -216,8 +216,7 @@ def test_the_contact_does_not_see_the_triage_queue(personas, client_for, site, i
     assert r.status_code == 404
 
 
-def test_the_hazard_page_arranges_an_inspection_for_a_report(personas, inspector, site,
-                                                             client_for):
+def test_the_hazard_page_arranges_an_inspection_for_a_report(personas, inspector, site, client_for):
     hazard, _code = _report(personas)
     client = client_for(inspector)
     page = client.get(f"/safety/hazards/{hazard.uid}/").content.decode()
