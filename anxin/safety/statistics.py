@@ -223,3 +223,18 @@ def statistics_xlsx(rows: list[dict[str, Any]], title: str, period: str) -> byte
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def statistics_export_record(*, actor: Any, unit: Any, year: int, quarter: int | None) -> None:
+    """Downloading the statistics leaves a trace, like every other export."""
+    from django.db import transaction
+
+    from anxin.core.audit import audit_record
+
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="hazard.statistics_export",
+            obj=unit,
+            after={"year": year, "quarter": quarter},
+        )

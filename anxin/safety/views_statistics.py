@@ -117,6 +117,9 @@ def hazard_statistics_xlsx(request: AuthedHttpRequest) -> HttpResponse:
     if result is None:
         raise Http404
     unit = result["unit"]
+    statistics.statistics_export_record(
+        actor=request.user, unit=unit, year=result["year"], quarter=result["quarter"]
+    )
     body = statistics.statistics_xlsx(result["rows"], _title(unit), result["period"])
     suffix = f"Q{result['quarter']}" if result["quarter"] else "year"
     response = HttpResponse(body, content_type=XLSX)

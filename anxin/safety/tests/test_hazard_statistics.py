@@ -197,6 +197,10 @@ def test_the_xlsx(personas, client_for, data):
     assert header[9] == "挂牌督办"
     footer = rows[-1]
     assert "填报单位" in footer[0] and "主要负责人" in footer[2] and "填报日期" in footer[4]
+    from anxin.core.models import AuditEvent
+
+    event = AuditEvent.objects.get(action="hazard.statistics_export")
+    assert event.actor == personas.parent and event.after == {"year": Y, "quarter": 2}
 
 
 def test_xlsx_text_cells_are_safe(personas, data):
