@@ -241,3 +241,22 @@ def attachments_reencrypt(batch: int = 500) -> int:
             tmp.write_bytes(fresh)
             tmp.replace(path)
             done += 1
+
+
+def content_disposition(name: str, fallback: str | None = None) -> str:
+    """A download header with an ASCII fallback and the UTF-8 name (RFC 6266 / 5987)."""
+    from urllib.parse import quote
+
+    if fallback is None:
+        fallback = name.encode("ascii", "ignore").decode().replace('"', "").replace("\\", "")
+    return f"attachment; filename=\"{fallback or 'file'}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def attachment_response(attachment: Attachment) -> Any:
+    """A stored file as a download, sandboxed: the owning app's view checks the scope first."""
+    from django.http import HttpResponse
+
+    response = HttpResponse(attachment_read(attachment), content_type=attachment.content_type)
+    response["Content-Disposition"] = content_disposition(attachment.name)
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from anxin.core.attachments import attachment_read, attachments_of
+from anxin.core.attachments import attachment_response, attachments_of
 from anxin.core.errors import ServiceError
 from anxin.core.models import Unit, User
 from anxin.core.pagination import page_context
@@ -476,10 +476,7 @@ def petition_attachment(request: AuthedHttpRequest, id: str, file: str) -> HttpR
     attachment = attachments_of(petition).filter(uid=_uuid_or_404(file)).first()
     if attachment is None:
         raise Http404
-    response = HttpResponse(attachment_read(attachment), content_type=attachment.content_type)
-    response["Content-Disposition"] = content_disposition(attachment.name)
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    return response
+    return attachment_response(attachment)
 
 
 def _uuid_or_404(value: str) -> str:
@@ -489,15 +486,6 @@ def _uuid_or_404(value: str) -> str:
         return str(uuid.UUID(value))
     except ValueError:
         raise Http404 from None
-
-
-def content_disposition(name: str) -> str:
-    """An attachment header with an ASCII fallback and the UTF-8 name (RFC 6266 / 5987)."""
-    from urllib.parse import quote
-
-    ascii_name = name.encode("ascii", "ignore").decode() or "file"
-    ascii_name = ascii_name.replace('"', "").replace("\\", "")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
 
 
 def _parse_date(value: str | None) -> date | None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
 
+from anxin.core.attachments import content_disposition
 from anxin.core.types import AuthedHttpRequest
 from anxin.petitions import selectors
 from anxin.petitions.choices import DocumentKind
@@ -28,9 +27,7 @@ def docx_attachment(data: bytes, *, filename: str, fallback: str) -> HttpRespons
     ``filename`` is percent-encoded whole, so no character of it can break the header.
     """
     response = HttpResponse(data, content_type=DOCX_CONTENT_TYPE)
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-    )
+    response["Content-Disposition"] = content_disposition(filename, fallback)
     response["Content-Length"] = str(len(data))
     # The paper carries personal data: no shared or browser cache keeps a copy.
     response["Cache-Control"] = "private, no-store"

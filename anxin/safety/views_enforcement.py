@@ -4,7 +4,6 @@ its document, carrying out a power cut-off and the re-inspection (复查)."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from anxin.core.attachments import content_disposition
 from anxin.core.choices import Role
 from anxin.core.errors import ServiceError
 from anxin.core.forms import BootstrapMixin
@@ -203,9 +203,7 @@ def enforcement_document(request: AuthedHttpRequest, id: str) -> HttpResponse:
     order = selectors.order_get_for_user(user=request.user, id=id)
     filename, data = enforcement_document_issue(actor=request.user, order=order)
     response = HttpResponse(data, content_type=DOCX_CONTENT_TYPE)
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_filename(order)}\"; filename*=UTF-8''{quote(filename)}"
-    )
+    response["Content-Disposition"] = content_disposition(filename, ascii_filename(order))
     return response
 
 

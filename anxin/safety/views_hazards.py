@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from anxin.core.attachments import attachment_read, attachments_of
+from anxin.core.attachments import attachment_response, attachments_of
 from anxin.core.errors import ServiceError
 from anxin.core.forms import BootstrapMixin
 from anxin.core.models import Unit
@@ -364,13 +364,4 @@ def hazard_file(request: AuthedHttpRequest, id: str, file: str) -> HttpResponse:
 
 def file_response(attachment: Any) -> HttpResponse:
     """A stored file as a download (sandboxed; an <img> still shows an image)."""
-    from urllib.parse import quote
-
-    response = HttpResponse(attachment_read(attachment), content_type=attachment.content_type)
-    name = attachment.name
-    ascii_name = name.encode("ascii", "ignore").decode().replace('"', "").replace("\\", "")
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name or 'file'}\"; filename*=UTF-8''{quote(name)}"
-    )
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    return response
+    return attachment_response(attachment)
