@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "anxin.petitions",
     "anxin.safety",
     "anxin.portal",
+    "anxin.reports",
 ]
 
 MIDDLEWARE = [
