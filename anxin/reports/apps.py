@@ -7,4 +7,4 @@ class ReportsConfig(AppConfig):
 
     name = "anxin.reports"
     label = "reports"
-    verbose_name = _("Reports")
+    verbose_name = _("Statistics and reports")
