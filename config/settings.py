@@ -308,6 +308,11 @@ ANXIN_PORTAL_UNIT = env_str("ANXIN_PORTAL_UNIT", "")
 ANXIN_SUGGESTION_DAYS = env_int("ANXIN_SUGGESTION_DAYS", 60, minimum=1)
 ANXIN_ACCUSATION_DAYS = env_int("ANXIN_ACCUSATION_DAYS", 60, minimum=1)
 
+# Open311 GeoReport v2 (docs/open311.md): the jurisdiction_id this server answers to (empty:
+# any), and the discovery document's contact sentence (empty: a default pointing to the office).
+ANXIN_OPEN311_JURISDICTION = env_str("ANXIN_OPEN311_JURISDICTION", "")
+ANXIN_OPEN311_CONTACT = env_str("ANXIN_OPEN311_CONTACT", "")
+
 # axes.W006 asks to lock by IP address as well. 等保 asks to lock the *account*; municipal offices
 # sit behind shared NAT addresses, where an IP lock would shut out a whole office.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from anxin.core.views import auth, health, pages
 from anxin.core.views import calendar as calendar_views
@@ -39,5 +39,6 @@ urlpatterns = [
     path("petitions/", include("anxin.petitions.urls")),
     path("safety/", include("anxin.safety.urls")),
     path("portal/", include("anxin.portal.urls")),
-    path("open311/v2/", include("anxin.portal.open311.urls")),
+    # one or more slashes: real clients send /open311/v2//requests.json
+    re_path(r"^open311/v2/+", include("anxin.portal.open311.urls")),
 ]

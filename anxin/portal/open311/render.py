@@ -1,7 +1,7 @@
 """XML and JSON in the shapes of GeoReport v2, and its error lists.
 
-XML is written with :mod:`xml.etree.ElementTree` (escaping is its business), UTF-8 with a
-declaration. A list under a key becomes that element with one child per item, named by the key
+XML is written with :mod:`xml.etree.ElementTree` (escaping is its business), UTF-8 with the
+declaration the spec asks for. A list under a key becomes that element with one child per item, named by the key
 without its final ``s`` (``attributes`` → ``attribute``, ``values`` → ``value``). ``None`` is an
 empty element, booleans are ``true``/``false``. JSON keeps Chinese as it is (UTF-8).
 """
@@ -19,6 +19,7 @@ from django.utils import timezone
 
 XML_TYPE = "text/xml; charset=utf-8"
 JSON_TYPE = "application/json; charset=utf-8"
+XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
 def w3c(moment: dt.datetime | None) -> str | None:
@@ -62,7 +63,7 @@ def to_xml(root: str, data: dict[str, Any] | list[dict[str, Any]], item: str = "
             _fill(ET.SubElement(element, item), row)
     else:
         _fill(element, data)
-    return ET.tostring(element, encoding="utf-8", xml_declaration=True)
+    return XML_DECLARATION + ET.tostring(element, encoding="unicode").encode("utf-8")
 
 
 def _json_default(value: Any) -> Any:

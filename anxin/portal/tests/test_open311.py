@@ -54,7 +54,7 @@ def body(response: Any, fmt: str) -> Any:
         assert response["Content-Type"] == "application/json; charset=utf-8"
         return json.loads(response.content.decode("utf-8"))
     assert response["Content-Type"] == "text/xml; charset=utf-8"
-    assert response.content.startswith(b"<?xml version='1.0' encoding='utf-8'?>")
+    assert response.content.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n<')
     return ET.fromstring(response.content)
 
 
@@ -488,6 +488,8 @@ def test_a_doubled_slash_is_tolerated(personas, key):
         "//services.json",
         "//discovery.json",
         f"//requests/{number}.json",
+        f"/requests//{number}.json",
+        "//service//hazard-fire.json",
     ):
         assert Client().get(BASE + path).status_code == 200, path
 

@@ -381,3 +381,13 @@ def test_tokens(personas, fmt):
         response = get(f"tokens/{token}", fmt)
         assert response.status_code == 404
         assert errors(response, fmt) == [(404, f"未找到 token {token}。")]
+
+
+def test_xml_escapes_what_people_write(personas):
+    text = "<script>alert(1)</script> & \"引号\" 'x' ]]>"
+    create(key_for(personas.clerk), {**HAZARD, "description": text})
+    same = key_for(personas.same)
+    (row,) = rows(get(fmt="xml", key=same), "xml")
+    assert row["description"] == text
+    (row,) = rows(get(fmt="json", key=same))
+    assert row["description"] == text
