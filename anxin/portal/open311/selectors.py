@@ -248,8 +248,9 @@ def _ordered(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def request_list(*, user: Any, filters: Filters) -> list[dict[str, Any]]:
-    """The requests matching ``filters``, newest first, at most ``LIMIT``; never an accusation."""
-    petitions = _petition_query(user).exclude(kind=Kind.ACCUSATION)
+    """The requests matching ``filters``, newest first, at most ``LIMIT``; never an accusation
+    or a confidential petition, whoever asks."""
+    petitions = _petition_query(user).exclude(kind=Kind.ACCUSATION).exclude(confidential=True)
     hazards = _hazard_base()
     if filters.ids is not None:
         petitions = petitions.filter(number__in=filters.ids)
