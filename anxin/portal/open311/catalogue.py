@@ -35,6 +35,9 @@ from anxin.petitions.choices import Kind
 from anxin.petitions.models import Category
 from anxin.safety import public_reports
 
+# Vocabulary data, in Chinese like the petition categories (anxin/petitions/vocabularies.py), not
+# UI strings: a hazard report type's name is stored as the tag of the description and read back
+# from it, so it must not change with the language.
 PETITION_GROUP = "信访"
 HAZARD_GROUP = "安全隐患"
 PETITION_PREFIX = "petition-"
