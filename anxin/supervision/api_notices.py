@@ -142,9 +142,7 @@ def _unit_by_code(code: str | None) -> Unit | None:
     return unit
 
 
-@router.get(
-    "/supervision-notices", response=NoticeListOut, operation_id="supervision_notices_list"
-)
+@router.get("/supervision-notices", response=NoticeListOut, operation_id="supervision_notices_list")
 def supervision_notices_list(
     request: AuthedHttpRequest,
     filters: Query[NoticeFilter],

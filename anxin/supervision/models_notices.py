@@ -108,9 +108,7 @@ class SupervisionNotice(models.Model):
             ),
             # A 督办单 names its item; a 督办函 names none.
             models.CheckConstraint(
-                condition=(
-                    Q(kind=NoticeKind.SHEET, subject_id__isnull=False) & ~Q(subject_type="")
-                )
+                condition=(Q(kind=NoticeKind.SHEET, subject_id__isnull=False) & ~Q(subject_type=""))
                 | Q(kind=NoticeKind.LETTER, subject_id__isnull=True, subject_type=""),
                 name="supervision_notice_subject",
             ),

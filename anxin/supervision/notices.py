@@ -33,8 +33,7 @@ from anxin.core.choices import Role
 from anxin.core.errors import ServiceError, check_version
 from anxin.core.models import RoleAssignment, Unit
 from anxin.core.scoping import can, unit_in_scope
-from anxin.supervision import notice_subjects
-from anxin.supervision import notifications
+from anxin.supervision import notice_subjects, notifications
 from anxin.supervision.choices import ClockRule
 from anxin.supervision.models_notices import (
     NOTICE_SUBJECT_TYPE,
@@ -76,9 +75,7 @@ def _text(field: str, value: str, message: str, limit: int) -> str:
     if not value:
         raise ValidationError({field: message})
     if len(value) > limit:
-        raise ValidationError(
-            {field: _("At most %(limit)d characters.") % {"limit": limit}}
-        )
+        raise ValidationError({field: _("At most %(limit)d characters.") % {"limit": limit}})
     return value
 
 
@@ -175,7 +172,9 @@ def notice_issue(
     if not unit_in_scope(actor, "notice.issue", unit):
         raise ValidationError({"unit": _("This unit is outside your supervision scope.")})
     if _inside(home, unit):
-        raise ValidationError({"unit": _("Nobody can issue a supervision notice to their own unit.")})
+        raise ValidationError(
+            {"unit": _("Nobody can issue a supervision notice to their own unit.")}
+        )
     matters = _text("matters", matters, _("State the matters to address."), MAX_MATTERS)
     shielded = subject is not None and notice_subjects.shields(subject, unit)
     if subject is not None and subject.private_terms:
@@ -344,9 +343,7 @@ def notice_send_back(
     notice = _locked(notice, version)
     if notice.status != NoticeStatus.REPLIED:
         raise NoticeStateConflict(_("There is no reply to decide on."))
-    reason = _text(
-        "reason", reason, _("Give the reasons for sending the reply back."), MAX_TEXT
-    )
+    reason = _text("reason", reason, _("Give the reasons for sending the reply back."), MAX_TEXT)
     _check_deadline("reply_by", reply_by)
     now = timezone.now()
     reply = _current_reply(notice)

@@ -106,4 +106,3 @@ def notice_attachment(notice: SupervisionNotice, file: str) -> Attachment:
     if attachment is None:
         raise Http404
     return attachment
-

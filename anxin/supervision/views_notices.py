@@ -100,7 +100,7 @@ class NoticeForm(BootstrapMixin, forms.Form):
 
 class ReplyForm(BootstrapMixin, forms.Form):
     text = forms.CharField(label=gettext_lazy("Reply"), widget=forms.Textarea(attrs={"rows": 5}))
-    files = MultipleFileField(
+    attachments = MultipleFileField(
         label=gettext_lazy("Attachments"), required=False, help_text=ATTACHMENT_HELP
     )
 
@@ -239,7 +239,7 @@ def notice_reply(request: AuthedHttpRequest, id: str) -> HttpResponse:
                 actor=request.user,
                 notice=notice,
                 text=form.cleaned_data["text"],
-                files=form.cleaned_data["files"],
+                files=form.cleaned_data["attachments"],
             )
         except ValidationError as exc:
             apply_service_errors(form, exc, {})

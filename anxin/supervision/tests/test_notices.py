@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures are imported from notice_fixtures by name)
 """督办 notices: issuing, replying, accepting and sending back, with the clock and the audit."""
 
 from __future__ import annotations
@@ -55,7 +56,12 @@ def test_issuing_a_letter_numbers_it_starts_the_clock_audits_and_notifies(
         "请说明逾期原因。",
     )
     c = clock(n)
-    assert (c.unit, c.rule, c.due_on, c.state) == (personas.city.T1, "fixed", in_days(10), "running")
+    assert (c.unit, c.rule, c.due_on, c.state) == (
+        personas.city.T1,
+        "fixed",
+        in_days(10),
+        "running",
+    )
     assert AuditEvent.objects.filter(action="notice.issue", object_id=str(n.pk)).count() == 1
     assert notified == [
         {
@@ -81,13 +87,19 @@ def test_issuing_a_letter_numbers_it_starts_the_clock_audits_and_notifies(
 
 def test_a_unit_head_over_the_target_may_issue_but_not_to_their_own_unit(personas, notified):
     n = notices.notice_issue(
-        actor=personas.parent, kind="letter", unit=personas.city.T1, matters="事项",
+        actor=personas.parent,
+        kind="letter",
+        unit=personas.city.T1,
+        matters="事项",
         reply_by=in_days(3),
     )
     assert n.issuing_unit == personas.city.D1
     with pytest.raises(ValidationError) as exc:
         notices.notice_issue(
-            actor=personas.same, kind="letter", unit=personas.city.T1, matters="事项",
+            actor=personas.same,
+            kind="letter",
+            unit=personas.city.T1,
+            matters="事项",
             reply_by=in_days(3),
         )
     assert messages_of(exc) == {"unit": ["任何人不能向本单位发出督办通知。"]}
@@ -96,12 +108,18 @@ def test_a_unit_head_over_the_target_may_issue_but_not_to_their_own_unit(persona
 def test_who_may_not_issue(personas, issuer, notified):
     with pytest.raises(PermissionDenied):
         notices.notice_issue(
-            actor=personas.member, kind="letter", unit=personas.city.T1, matters="事项",
+            actor=personas.member,
+            kind="letter",
+            unit=personas.city.T1,
+            matters="事项",
             reply_by=in_days(3),
         )
     with pytest.raises(PermissionDenied):
         notices.notice_issue(
-            actor=personas.clerk, kind="letter", unit=personas.city.T1, matters="事项",
+            actor=personas.clerk,
+            kind="letter",
+            unit=personas.city.T1,
+            matters="事项",
             reply_by=in_days(3),
         )
     with pytest.raises(ValidationError) as exc:
@@ -119,8 +137,10 @@ def test_who_may_not_issue(personas, issuer, notified):
         ({"reply_by": in_days(0)}, {"reply_by": ["答复期限必须晚于今天。"]}),
         ({"unit": None}, {"unit": ["请选择督办函的主送单位。"]}),
         ({"kind": "memo"}, {"kind": ["未知的督办通知种类。"]}),
-        ({"subject_type": "petitions.petition", "subject_id": 1},
-         {"subject_type": ["督办函针对整个单位，而不是某一事项。"]}),
+        (
+            {"subject_type": "petitions.petition", "subject_id": 1},
+            {"subject_type": ["督办函针对整个单位，而不是某一事项。"]},
+        ),
     ],
 )
 def test_issue_validation(personas, issuer, notified, kwargs, errors):
@@ -141,14 +161,22 @@ def test_issue_validation(personas, issuer, notified, kwargs, errors):
 def test_a_sheet_needs_a_registered_item_in_scope(personas, issuer, notified):
     with pytest.raises(ValidationError) as exc:
         notices.notice_issue(
-            actor=issuer, kind="sheet", subject_type="safety.drill", subject_id=1,
-            matters="事项", reply_by=in_days(3),
+            actor=issuer,
+            kind="sheet",
+            subject_type="safety.drill",
+            subject_id=1,
+            matters="事项",
+            reply_by=in_days(3),
         )
     assert messages_of(exc) == {"subject_type": ["未知的事项类型。"]}
     with pytest.raises(ValidationError) as exc:
         notices.notice_issue(
-            actor=issuer, kind="sheet", subject_type="petitions.petition", subject_id=999999,
-            matters="事项", reply_by=in_days(3),
+            actor=issuer,
+            kind="sheet",
+            subject_type="petitions.petition",
+            subject_id=999999,
+            matters="事项",
+            reply_by=in_days(3),
         )
     assert messages_of(exc) == {"subject_id": ["你的范围内没有该事项。"]}
 
@@ -157,7 +185,12 @@ def test_reply_stops_the_clock_and_tells_the_issuer(personas, issuer, letter, no
     notified.clear()
     reply = notices.notice_reply(actor=personas.member, notice=letter, text="已逐件说明。")
     letter.refresh_from_db()
-    assert (letter.status, letter.version, reply.round, reply.text) == ("replied", 2, 1, "已逐件说明。")
+    assert (letter.status, letter.version, reply.round, reply.text) == (
+        "replied",
+        2,
+        1,
+        "已逐件说明。",
+    )
     assert clock(letter).state == "met"
     assert notified == [
         {

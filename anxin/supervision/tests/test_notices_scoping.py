@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures are imported from notice_fixtures by name)
 """Who sees a 督办 notice, and what a notice about an accusation may say (the shield)."""
 
 from __future__ import annotations
@@ -46,7 +47,10 @@ def test_the_addressed_unit_and_the_issuer_see_it_siblings_and_outsiders_do_not(
 
 def test_list_filters(personas, issuer, letter, notified):
     other = notices.notice_issue(
-        actor=issuer, kind="letter", unit=personas.city.T2, matters="二街道事项",
+        actor=issuer,
+        kind="letter",
+        unit=personas.city.T2,
+        matters="二街道事项",
         reply_by=in_days(2),
     )
     assert {n.pk for n in notice_list(user=issuer, unit="T2")} == {other.pk}
@@ -88,8 +92,12 @@ def accusation(personas, register):
 
 def test_a_sheet_on_a_petition_names_its_number_and_title(personas, issuer, claim, notified):
     n = notices.notice_issue(
-        actor=issuer, kind="sheet", subject_type="petitions.petition", subject_id=claim.pk,
-        matters="请加快办理。", reply_by=in_days(5),
+        actor=issuer,
+        kind="sheet",
+        subject_type="petitions.petition",
+        subject_id=claim.pk,
+        matters="请加快办理。",
+        reply_by=in_days(5),
     )
     assert (n.unit, n.subject_label, n.shielded) == (
         personas.city.T1,
@@ -101,8 +109,12 @@ def test_a_sheet_on_a_petition_names_its_number_and_title(personas, issuer, clai
     # The item must be visible to the issuer: the sibling's head issuing on it is refused.
     with pytest.raises(ValidationError) as exc:
         notices.notice_issue(
-            actor=personas.outsider, kind="sheet", subject_type="petitions.petition",
-            subject_id=claim.pk, matters="事项", reply_by=in_days(5),
+            actor=personas.outsider,
+            kind="sheet",
+            subject_type="petitions.petition",
+            subject_id=claim.pk,
+            matters="事项",
+            reply_by=in_days(5),
         )
     assert exc.value.message_dict == {"subject_id": ["你的范围内没有该事项。"]}
 
@@ -113,17 +125,23 @@ def test_a_notice_on_an_accusation_to_the_accused_unit_names_the_case_number_onl
     assert resolve("petitions.petition", personas.same, accusation.pk) is None  # shielded
     with pytest.raises(ValidationError) as exc:
         notices.notice_issue(
-            actor=issuer, kind="sheet", subject_type="petitions.petition",
-            subject_id=accusation.pk, unit=personas.city.T1,
-            matters="张三反映的问题请核实。", reply_by=in_days(5),
+            actor=issuer,
+            kind="sheet",
+            subject_type="petitions.petition",
+            subject_id=accusation.pk,
+            unit=personas.city.T1,
+            matters="张三反映的问题请核实。",
+            reply_by=in_days(5),
         )
-    assert exc.value.message_dict == {
-        "matters": ["督办事项不得写出举报人的姓名或联系方式。"]
-    }
+    assert exc.value.message_dict == {"matters": ["督办事项不得写出举报人的姓名或联系方式。"]}
     n = notices.notice_issue(
-        actor=issuer, kind="sheet", subject_type="petitions.petition",
-        subject_id=accusation.pk, unit=personas.city.T1,
-        matters="请就举报反映的问题说明整改情况。", reply_by=in_days(5),
+        actor=issuer,
+        kind="sheet",
+        subject_type="petitions.petition",
+        subject_id=accusation.pk,
+        unit=personas.city.T1,
+        matters="请就举报反映的问题说明整改情况。",
+        reply_by=in_days(5),
     )
     assert (n.subject_label, n.shielded) == (accusation.number, True)
     # The accused unit's head sees the notice, with the number and the matters only ...
