@@ -159,3 +159,15 @@ def test_a_notice_on_an_accusation_to_the_accused_unit_names_the_case_number_onl
     assert accusation.number in xml
     for secret in ("张三", "收受红包", "13812345678"):
         assert secret not in xml
+
+
+def test_the_domain_apps_register_their_items():
+    from anxin.supervision.notice_subjects import subject_types
+
+    assert [t.key for t in subject_types()] == [
+        "petitions.petition",
+        "safety.accident",
+        "safety.enforcementorder",
+        "safety.hazard",
+    ]
+    assert resolve("safety.drill", None, 1) is None
