@@ -300,6 +300,15 @@ def _require_decider(actor: Any, notice: SupervisionNotice) -> None:
         raise PermissionDenied
 
 
+def notice_may_decide(actor: Any, notice: SupervisionNotice) -> bool:
+    """Whether ``actor`` may accept or send back the notice's reply (for pages)."""
+    try:
+        _require_decider(actor, notice)
+    except PermissionDenied:
+        return False
+    return True
+
+
 def _current_reply(notice: SupervisionNotice) -> NoticeReply:
     return NoticeReply.objects.select_for_update().get(notice=notice, round=notice.round)
 

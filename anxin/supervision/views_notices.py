@@ -115,14 +115,6 @@ class SendBackForm(BootstrapMixin, forms.Form):
     )
 
 
-def _may_decide(user: Any, notice: SupervisionNotice) -> bool:
-    try:
-        notices._require_decider(user, notice)
-    except PermissionDenied:
-        return False
-    return True
-
-
 @login_required
 @require_GET
 def notice_list(request: AuthedHttpRequest) -> HttpResponse:
@@ -210,7 +202,9 @@ def _detail(
         .filter(pk=notice.pk)
         .exists()
     )
-    may_decide = notice.status == NoticeStatus.REPLIED and _may_decide(request.user, notice)
+    may_decide = notice.status == NoticeStatus.REPLIED and notices.notice_may_decide(
+        request.user, notice
+    )
     clocks = clocks_for(NOTICE_SUBJECT_TYPE, notice.pk)
     return render(
         request,
@@ -286,7 +280,7 @@ def notice_send_back(request: AuthedHttpRequest, id: str) -> HttpResponse:
         else:
             messages.success(request, _("Reply sent back."))
             return redirect("notice_detail", id=notice.uid)
-    if not _may_decide(request.user, notice):
+    if not notices.notice_may_decide(request.user, notice):
         raise PermissionDenied
     return _detail(request, notice, send_back_form=form, status=400)
 
