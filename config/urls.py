@@ -38,6 +38,7 @@ urlpatterns = [
     ),
     path("petitions/", include("anxin.petitions.urls")),
     path("safety/", include("anxin.safety.urls")),
+    path("supervision/", include("anxin.supervision.urls")),
     path("portal/", include("anxin.portal.urls")),
     # one or more slashes: real clients send /open311/v2//requests.json
     re_path(r"^open311/v2/+", include("anxin.portal.open311.urls")),

@@ -34,6 +34,9 @@ class PetitionsConfig(AppConfig):
         from anxin.petitions.reception import register_reception_actions
 
         register_reception_actions()
+        from anxin.petitions.notice_subjects import register_notice_subjects
+
+        register_notice_subjects()
 
         from anxin.core import navigation
 

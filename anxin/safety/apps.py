@@ -11,6 +11,9 @@ class SafetyConfig(AppConfig):
         from anxin.safety.permissions import register_safety_actions
 
         register_safety_actions()
+        from anxin.safety.notice_subjects import register_notice_subjects
+
+        register_notice_subjects()
 
         from anxin.core import navigation
 

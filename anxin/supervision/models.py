@@ -139,3 +139,10 @@ class Clock(models.Model):
             timezone.localtime(self.due_at).isoformat() if self.due_at is not None else self.due_on
         )
         return f"{self.subject_type}:{self.subject_id} {self.name} → {due}"
+
+
+from anxin.supervision.models_notices import (  # noqa: E402,F401
+    NoticeCounter,
+    NoticeReply,
+    SupervisionNotice,
+)
