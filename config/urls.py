@@ -38,5 +38,6 @@ urlpatterns = [
     ),
     path("petitions/", include("anxin.petitions.urls")),
     path("safety/", include("anxin.safety.urls")),
+    path("supervision/", include("anxin.supervision.urls")),
     path("portal/", include("anxin.portal.urls")),
 ]

@@ -15,3 +15,9 @@ class SupervisionConfig(AppConfig):
         # Every business staff member sees the clocks of the units in their scope (to-do
         # lists, 督办); the three administrators (三员) run the system, not the casework.
         grant(STAFF_ROLES - ADMIN_ROLES, "clock.view")
+
+        from anxin.core import navigation
+
+        navigation.register(
+            "supervision", _("Deadline supervision"), "supervision_board", "clock.view", order=5
+        )
