@@ -309,6 +309,7 @@ ANXIN_PORTAL_UNIT = env_str("ANXIN_PORTAL_UNIT", "")
 ANXIN_SUGGESTION_DAYS = env_int("ANXIN_SUGGESTION_DAYS", 60, minimum=1)
 ANXIN_ACCUSATION_DAYS = env_int("ANXIN_ACCUSATION_DAYS", 60, minimum=1)
 
+
 # Supervision (督办): the three colours, the escalation ladder and the notifications
 # (anxin/supervision/conf.py reads this; docs/supervision.md explains each entry).
 def _escalation_days(name: str, default: list[int]) -> list[int]:
@@ -316,9 +317,13 @@ def _escalation_days(name: str, default: list[int]) -> list[int]:
     try:
         days = [int(d) for d in raw]
     except ValueError:
-        raise EnvError(f"{name}={','.join(raw)!r} must be four whole numbers, e.g. 0,2,5,10") from None
+        raise EnvError(
+            f"{name}={','.join(raw)!r} must be four whole numbers, e.g. 0,2,5,10"
+        ) from None
     if len(days) != 4 or days[0] < 0 or days != sorted(days):
-        raise EnvError(f"{name}={','.join(raw)!r} must be four ascending numbers from 0, e.g. 0,2,5,10")
+        raise EnvError(
+            f"{name}={','.join(raw)!r} must be four ascending numbers from 0, e.g. 0,2,5,10"
+        )
     return days
 
 

@@ -299,7 +299,9 @@ class _Sql:
     def queue(self, level: str, run: str, now: dt.datetime, channel: str) -> tuple[str, list]:
         """Outbox rows for the notifications this batch created, per the people's preferences."""
         kind = KIND_WARNING if level == EscalationLevel.WARNING else KIND_OVERDUE
-        default = bool(setting("email_by_default" if channel == Channel.EMAIL else "sms_by_default"))
+        default = bool(
+            setting("email_by_default" if channel == Channel.EMAIL else "sms_by_default")
+        )
         pref_col = "email" if channel == Channel.EMAIL else "sms"
         has_address = "u.email <> ''" if channel == Channel.EMAIL else "u.phone <> ''"
         rec_sql, rec_params = self.recipients(level, run)
@@ -401,14 +403,10 @@ def _sweep_batch(
             result.escalated += escalated
             result.notifications += created
             if warned:
-                transaction.on_commit(
-                    lambda: deadline_warning.send(sender=Clock, clock_ids=warned)
-                )
+                transaction.on_commit(lambda: deadline_warning.send(sender=Clock, clock_ids=warned))
             if escalated:
                 ids = sorted({cid for cid, _level in escalated})
                 transaction.on_commit(
-                    lambda: clocks_overdue.send(
-                        sender=Clock, clock_ids=ids, escalations=escalated
-                    )
+                    lambda: clocks_overdue.send(sender=Clock, clock_ids=ids, escalations=escalated)
                 )
     return int(upper)

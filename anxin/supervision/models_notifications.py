@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from anxin.core.fields import EncryptedTextField
 from anxin.supervision.choices import Channel, OutboxStatus
@@ -55,7 +56,9 @@ class OutboxMessage(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
     )
-    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    channel = models.CharField(
+        pgettext_lazy("outbox", "channel"), max_length=8, choices=Channel.choices
+    )
     address = EncryptedTextField(_("recipient address"), blank=True)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("text"), blank=True)

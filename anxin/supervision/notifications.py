@@ -87,21 +87,25 @@ def notify(
     of inbox entries created. A fixed number of queries, whatever the number of people.
     """
     if not KIND_RE.match(kind or ""):
-        raise ValidationError({"kind": _("A notification kind is lower-case letters, digits, '_' or '.'.")})
+        raise ValidationError(
+            {"kind": _("A notification kind is lower-case letters, digits, '_' or '.'.")}
+        )
     title = (title or "").strip()
     if not title or len(title) > 200:
-        raise ValidationError({"title": _("A notification needs a title of at most 200 characters.")})
+        raise ValidationError(
+            {"title": _("A notification needs a title of at most 200 characters.")}
+        )
     if not dedupe_key or len(dedupe_key) > 180:
-        raise ValidationError({"dedupe_key": _("A notification needs a key of at most 180 characters.")})
+        raise ValidationError(
+            {"dedupe_key": _("A notification needs a key of at most 180 characters.")}
+        )
     if len(url) > 500:
         raise ValidationError({"url": _("The link is too long.")})
     ids = sorted({int(u) for u in user_ids})
     if not ids:
         return 0
     with transaction.atomic():
-        active = dict(
-            User.objects.filter(pk__in=ids, is_active=True).values_list("pk", "email")
-        )
+        active = dict(User.objects.filter(pk__in=ids, is_active=True).values_list("pk", "email"))
         keys = {uid: f"{dedupe_key}:{uid}" for uid in active}
         existing = set(
             Notification.objects.filter(dedupe_key__in=keys.values()).values_list(
@@ -183,7 +187,8 @@ def unread_count(user: Any) -> int:
 def preferences_for(user: Any) -> list[dict[str, Any]]:
     """Every registered kind with the person's channels (defaults where they set none)."""
     saved = {
-        p.kind: p for p in NotificationPreference.objects.filter(user=user).only("kind", "email", "sms")
+        p.kind: p
+        for p in NotificationPreference.objects.filter(user=user).only("kind", "email", "sms")
     }
     default_email, default_sms = bool(setting("email_by_default")), bool(setting("sms_by_default"))
     out = []
@@ -262,9 +267,9 @@ def outbox_claim(*, limit: int = 100, now: dt.datetime | None = None) -> tuple[s
     token = uuid.uuid4().hex
     due = Q(status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING], next_attempt_at__lte=now)
     ids = list(
-        OutboxMessage.objects.filter(due).order_by("next_attempt_at", "id").values_list("id", flat=True)[
-            :limit
-        ]
+        OutboxMessage.objects.filter(due)
+        .order_by("next_attempt_at", "id")
+        .values_list("id", flat=True)[:limit]
     )
     if not ids:
         return token, 0

@@ -79,7 +79,7 @@ def clock_colour_counts(
         clocks_coloured(user=user, unit=unit, thresholds=th)
         .select_related(None)
         .order_by()
-        .values("colour")
+        .values("colour")  # type: ignore[misc]
         .annotate(n=Count("id"))
     )
     counts = {c.value: 0 for c in Colour}

@@ -21,14 +21,13 @@ from anxin.supervision.links import clock_label, subject_label, subject_urls
 from anxin.supervision.models import Clock
 from anxin.supervision.selectors import BOARD_ORDERING, clock_colour_counts, clocks_coloured
 
-
 #: Bootstrap classes of each colour
-BADGES = {
-    Colour.RED: "text-bg-danger",
-    Colour.YELLOW: "text-bg-warning",
-    Colour.BLUE: "text-bg-primary",
-    Colour.NORMAL: "text-bg-light",
-    Colour.PAUSED: "text-bg-secondary",
+BADGES: dict[str, str] = {
+    Colour.RED.value: "text-bg-danger",
+    Colour.YELLOW.value: "text-bg-warning",
+    Colour.BLUE.value: "text-bg-primary",
+    Colour.NORMAL.value: "text-bg-light",
+    Colour.PAUSED.value: "text-bg-secondary",
 }
 
 

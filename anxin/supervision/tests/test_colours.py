@@ -102,7 +102,10 @@ def board(personas):
 
 def colours(user, **kw):
     th = Thresholds.compute(now=NOW)
-    return {(c.subject_type, c.subject_id): c.colour for c in clocks_coloured(user=user, thresholds=th, **kw)}
+    return {
+        (c.subject_type, c.subject_id): c.colour
+        for c in clocks_coloured(user=user, thresholds=th, **kw)
+    }
 
 
 def test_each_clock_has_its_colour(personas, board):

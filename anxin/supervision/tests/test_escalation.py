@@ -94,10 +94,12 @@ def test_each_step_goes_to_the_right_people(personas, ladder, clocks):
 
 def test_the_texts_name_the_item_the_unit_and_the_date(personas, ladder, clocks):
     escalation_sweep(now=NOW)
-    note = Notification.objects.get(dedupe_key=f"clock:{clocks['thu'].pk}:handler:{personas.member.pk}")
+    note = Notification.objects.get(
+        dedupe_key=f"clock:{clocks['thu'].pk}:handler:{personas.member.pk}"
+    )
     assert note.kind == "deadline_overdue"
     assert note.title == "期限已过 · 信访事项"
-    assert note.body == "一街道 · 办理期限 · 期限 2026-11-26"
+    assert note.body == "一街道 · 办理期限 · 到期日期 2026-11-26"
     assert note.url == f"/supervision/clocks/{clocks['thu'].pk}/"
     warning = Notification.objects.get(
         dedupe_key=f"clock:{clocks['today'].pk}:warning:{personas.member.pk}"
@@ -109,9 +111,13 @@ def test_the_texts_name_the_item_the_unit_and_the_date(personas, ladder, clocks)
 def test_outbox_follows_addresses_and_preferences(personas, ladder, clocks):
     from anxin.supervision.notifications import notification_preference_set
 
-    notification_preference_set(actor=personas.same, kind="deadline_overdue", email=False, sms=False)
+    notification_preference_set(
+        actor=personas.same, kind="deadline_overdue", email=False, sms=False
+    )
     escalation_sweep(now=NOW)
-    emails = Counter(OutboxMessage.objects.filter(channel="email").values_list("user__username", flat=True))
+    emails = Counter(
+        OutboxMessage.objects.filter(channel="email").values_list("user__username", flat=True)
+    )
     # member: 2 warnings + 3 handler steps; same opted out; the leader, citysup and outsider
     # have no address
     assert emails == Counter({"member": 5, "sup": 2, "parent": 1})
@@ -146,8 +152,13 @@ def test_later_steps_come_as_time_passes(personas, ladder, clocks):
 def test_clocks_stopped_or_paused_are_left_alone(personas, ladder, clocks):
     from anxin.supervision.services import clock_stop
 
-    clock_stop(actor=None, subject_type="petitions.petition", subject_id=4, name="handle_by",
-               on=dt.date(2026, 11, 26))
+    clock_stop(
+        actor=None,
+        subject_type="petitions.petition",
+        subject_id=4,
+        name="handle_by",
+        on=dt.date(2026, 11, 26),
+    )
     escalation_sweep(now=NOW)
     assert told(clocks["thu"]) == {}
 
@@ -238,7 +249,11 @@ def assert_exactly_once(clocks, ladder, personas):
             "supervisor",
             "unit_head",
         ]
-        assert {uid for _, uid in keys} == {personas.same.pk, ladder.supervisor.pk, personas.parent.pk}
+        assert {uid for _, uid in keys} == {
+            personas.same.pk,
+            ladder.supervisor.pk,
+            personas.parent.pk,
+        }
     assert Escalation.objects.count() == 4 * len(clocks)
 
 
