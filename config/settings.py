@@ -327,11 +327,15 @@ def _escalation_days(name: str, default: list[int]) -> list[int]:
     return days
 
 
+_BLUE_DAYS = env_int("ANXIN_BLUE_WORKING_DAYS", 3, minimum=1)
+_YELLOW_DAYS = env_int("ANXIN_YELLOW_WORKING_DAYS", 1, minimum=0)
+if _YELLOW_DAYS > _BLUE_DAYS:
+    raise EnvError("ANXIN_YELLOW_WORKING_DAYS must not exceed ANXIN_BLUE_WORKING_DAYS")
 ANXIN_SUPERVISION = {
     # blue: due within this many working days (today not counted)
-    "blue_working_days": env_int("ANXIN_BLUE_WORKING_DAYS", 3, minimum=1),
+    "blue_working_days": _BLUE_DAYS,
     # yellow (the deadline warning): due within this many working days
-    "yellow_working_days": env_int("ANXIN_YELLOW_WORKING_DAYS", 1, minimum=0),
+    "yellow_working_days": _YELLOW_DAYS,
     # working days overdue before each step: handler, unit head, supervising office, leader
     "escalation_working_days": _escalation_days("ANXIN_ESCALATION_WORKING_DAYS", [0, 2, 5, 10]),
     # channels for a kind nobody has set a preference for (the inbox always gets an entry)
@@ -340,8 +344,6 @@ ANXIN_SUPERVISION = {
     "sms_backend": env_str("ANXIN_SMS_BACKEND", "anxin.supervision.sms.LoggingSmsBackend"),
     "outbox_max_attempts": env_int("ANXIN_OUTBOX_MAX_ATTEMPTS", 6, minimum=1),
 }
-if ANXIN_SUPERVISION["yellow_working_days"] > ANXIN_SUPERVISION["blue_working_days"]:
-    raise EnvError("ANXIN_YELLOW_WORKING_DAYS must not exceed ANXIN_BLUE_WORKING_DAYS")
 
 # axes.W006 asks to lock by IP address as well. 等保 asks to lock the *account*; municipal offices
 # sit behind shared NAT addresses, where an IP lock would shut out a whole office.
