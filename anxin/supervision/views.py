@@ -104,7 +104,9 @@ def inbox_read(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     notifications.notification_mark_read(actor=request.user, notification_id=pk)
     if request.headers.get("HX-Request"):
         note = notifications.inbox_for(request.user).get(pk=pk)
-        return render(request, "supervision/_notification.html", {"n": note})
+        unread = notifications.unread_count(request.user)
+        # the row, and the badge in the top navigation (an out-of-band swap)
+        return render(request, "supervision/_notification.html", {"n": note, "oob_unread": unread})
     return redirect("supervision_inbox")
 
 

@@ -330,3 +330,18 @@ def test_concurrent_runs_send_no_duplicates(personas, ladder):
     assert len(claimed) == 4 * 40 and set(claimed.values()) == {1}  # each step claimed once
     assert sum(r.notifications for r in results) == Notification.objects.count() == 4 * 40
     assert_exactly_once(clocks, ladder, personas)
+
+
+def test_the_periodic_jobs_run_the_sweep_and_the_outbox(personas, ladder):
+    from django.core import mail
+
+    from config.schedule import supervision_outbox_job, supervision_sweep_job
+
+    overdue_clocks(personas.city.T1, 2)
+    # two clocks, four steps each, whatever "now" is (due 2026-11-10, long past)
+    assert supervision_sweep_job.call_local() == 8
+    assert supervision_sweep_job.call_local() == 0
+    # same (handler, unit head), sup and parent have addresses: 2 × 4 e-mails
+    assert supervision_outbox_job.call_local() == 8
+    assert len(mail.outbox) == 8
+    assert supervision_outbox_job.call_local() == 0

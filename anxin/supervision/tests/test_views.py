@@ -99,7 +99,9 @@ def test_mark_read_with_htmx_and_without(personas, client_for):
     client = client_for(personas.member)
     response = client.post(f"/supervision/inbox/{mine.pk}/read/", headers={"HX-Request": "true"})
     assert response.status_code == 200
-    assert f'id="notification-{mine.pk}"' in response.content.decode()
+    html = response.content.decode()
+    assert f'id="notification-{mine.pk}"' in html
+    assert 'id="inbox-unread" hx-swap-oob="true"></span>' in html  # the badge empties
     mine.refresh_from_db()
     assert mine.read_at is not None
     assert client.post(f"/supervision/inbox/{other.pk}/read/").status_code == 404
