@@ -345,3 +345,17 @@ def test_the_periodic_jobs_run_the_sweep_and_the_outbox(personas, ladder):
     assert supervision_outbox_job.call_local() == 8
     assert len(mail.outbox) == 8
     assert supervision_outbox_job.call_local() == 0
+
+
+def test_the_command_runs_the_sweep(personas, ladder):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    overdue_clocks(personas.city.T1, 1)
+    out = StringIO()
+    call_command("supervision_sweep", "--send", stdout=out)
+    assert out.getvalue() == (
+        "warned 0 clock(s), 4 escalation step(s), 4 notification(s) in 1 batch(es)\n"
+        "sent 4 message(s)\n"
+    )
