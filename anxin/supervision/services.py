@@ -239,6 +239,8 @@ def clock_start(
             errors["days"] = _("The number of days is a whole number, zero or more.")
     if not isinstance(unit, Unit) or unit.pk is None:
         errors["unit"] = _("A clock belongs to a unit.")
+    if leader is not None and (not isinstance(leader, User) or leader.pk is None):
+        errors["leader"] = _("The leader must be a saved user.")
     if errors:
         raise ValidationError(errors)
     assert days is not None

@@ -107,3 +107,31 @@ def test_leader_is_set_on_open_clocks_and_audited(personas, clock):
         "1",
         personas.parent.pk,
     )
+
+
+def test_a_clock_can_start_with_its_leader(personas):
+    from django.core.exceptions import ValidationError
+
+    from anxin.core.models import User
+
+    clock = clock_start(
+        actor=None,
+        unit=personas.city.T1,
+        rule=ClockRule.CALENDAR_DAYS,
+        start_on=dt.date(2026, 9, 1),
+        days=30,
+        leader=personas.parent,
+        **{**KEY, "subject_id": 9},
+    )
+    assert clock.leader == personas.parent
+    with pytest.raises(ValidationError) as exc:
+        clock_start(
+            actor=None,
+            unit=personas.city.T1,
+            rule=ClockRule.CALENDAR_DAYS,
+            start_on=dt.date(2026, 9, 1),
+            days=30,
+            leader=User(username="unsaved"),
+            **{**KEY, "subject_id": 10},
+        )
+    assert exc.value.message_dict == {"leader": ["责任领导须为已保存的用户。"]}
