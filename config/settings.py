@@ -116,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "anxin.core.context_processors.anxin",
+                "anxin.supervision.context_processors.inbox",
             ],
         },
     },
@@ -312,6 +313,42 @@ ANXIN_ACCUSATION_DAYS = env_int("ANXIN_ACCUSATION_DAYS", 60, minimum=1)
 # any), and the discovery document's contact sentence (empty: a default pointing to the office).
 ANXIN_OPEN311_JURISDICTION = env_str("ANXIN_OPEN311_JURISDICTION", "")
 ANXIN_OPEN311_CONTACT = env_str("ANXIN_OPEN311_CONTACT", "")
+
+
+# Supervision (督办): the three colours, the escalation ladder and the notifications
+# (anxin/supervision/conf.py reads this; docs/supervision.md explains each entry).
+def _escalation_days(name: str, default: list[int]) -> list[int]:
+    raw = env_list(name, [str(d) for d in default])
+    try:
+        days = [int(d) for d in raw]
+    except ValueError:
+        raise EnvError(
+            f"{name}={','.join(raw)!r} must be four whole numbers, e.g. 0,2,5,10"
+        ) from None
+    if len(days) != 4 or days[0] < 0 or days != sorted(days):
+        raise EnvError(
+            f"{name}={','.join(raw)!r} must be four ascending numbers from 0, e.g. 0,2,5,10"
+        )
+    return days
+
+
+_BLUE_DAYS = env_int("ANXIN_BLUE_WORKING_DAYS", 3, minimum=1)
+_YELLOW_DAYS = env_int("ANXIN_YELLOW_WORKING_DAYS", 1, minimum=0)
+if _YELLOW_DAYS > _BLUE_DAYS:
+    raise EnvError("ANXIN_YELLOW_WORKING_DAYS must not exceed ANXIN_BLUE_WORKING_DAYS")
+ANXIN_SUPERVISION = {
+    # blue: due within this many working days (today not counted)
+    "blue_working_days": _BLUE_DAYS,
+    # yellow (the deadline warning): due within this many working days
+    "yellow_working_days": _YELLOW_DAYS,
+    # working days overdue before each step: handler, unit head, supervising office, leader
+    "escalation_working_days": _escalation_days("ANXIN_ESCALATION_WORKING_DAYS", [0, 2, 5, 10]),
+    # channels for a kind nobody has set a preference for (the inbox always gets an entry)
+    "email_by_default": env_bool("ANXIN_NOTIFY_EMAIL_DEFAULT", True),
+    "sms_by_default": env_bool("ANXIN_NOTIFY_SMS_DEFAULT", False),
+    "sms_backend": env_str("ANXIN_SMS_BACKEND", "anxin.supervision.sms.LoggingSmsBackend"),
+    "outbox_max_attempts": env_int("ANXIN_OUTBOX_MAX_ATTEMPTS", 6, minimum=1),
+}
 
 # axes.W006 asks to lock by IP address as well. 等保 asks to lock the *account*; municipal offices
 # sit behind shared NAT addresses, where an IP lock would shut out a whole office.

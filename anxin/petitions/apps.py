@@ -48,3 +48,13 @@ class PetitionsConfig(AppConfig):
             "reception.view",
             order=11,
         )
+
+        from anxin.petitions.presenters import CLOCK_LABELS
+        from anxin.supervision.links import register_subject_urls, uid_urls
+
+        register_subject_urls(
+            "petitions.petition",
+            uid_urls("petitions.Petition", "petition_detail"),
+            label=_("Petition"),
+            clock_labels=CLOCK_LABELS,
+        )

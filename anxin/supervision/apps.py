@@ -19,3 +19,14 @@ class SupervisionConfig(AppConfig):
         from anxin.supervision.notices_permissions import register_notice_actions
 
         register_notice_actions()
+        from anxin.supervision.notifications import register_kind
+
+        register_kind("notice.issued", _("督办 notices addressed to my unit"))
+        register_kind("notice.replied", _("Replies to 督办 notices I issued"))
+        register_kind("notice.sent_back", _("督办 replies sent back to my unit"))
+
+        from anxin.core import navigation
+
+        navigation.register(
+            "supervision", _("Deadline supervision"), "supervision_board", "clock.view", order=5
+        )
