@@ -145,4 +145,11 @@ def test_preferences_page_saves(personas, client_for):
     from anxin.supervision.notifications import preferences_for
 
     prefs = {p["kind"]: (p["email"], p["sms"]) for p in preferences_for(personas.member)}
-    assert prefs == {"deadline_overdue": (False, True), "deadline_warning": (True, False)}
+    # every kind on the page is saved; those left unticked are off
+    assert prefs == {
+        "deadline_overdue": (False, True),
+        "deadline_warning": (True, False),
+        "notice.issued": (False, False),
+        "notice.replied": (False, False),
+        "notice.sent_back": (False, False),
+    }
