@@ -41,13 +41,27 @@ def _errors(exc: ValidationError) -> list[str]:
     return [str(m) for messages in exc.message_dict.values() for m in messages]
 
 
+def _form(request: AuthedHttpRequest, unit: Any = None, period: Period | None = None) -> dict:
+    """The values of the filter form: what was asked, or what was used."""
+    return {
+        "unit": unit.code if unit is not None else request.GET.get("unit", ""),
+        "from": period.start.isoformat() if period else request.GET.get("from", ""),
+        "to": period.end.isoformat() if period else request.GET.get("to", ""),
+    }
+
+
 @login_required
 @require_GET
 def indicator_list(request: AuthedHttpRequest) -> HttpResponse:
     try:
         unit, period = _params(request)
     except ValidationError as exc:
-        return render(request, "reports/indicator_list.html", {"errors": _errors(exc)}, status=400)
+        return render(
+            request,
+            "reports/indicator_list.html",
+            {"errors": _errors(exc), "form": _form(request)},
+            status=400,
+        )
     rows = [
         {
             "figure": fig,
@@ -61,7 +75,7 @@ def indicator_list(request: AuthedHttpRequest) -> HttpResponse:
     return render(
         request,
         "reports/indicator_list.html",
-        {"unit": unit, "period": period, "rows": rows},
+        {"unit": unit, "period": period, "rows": rows, "form": _form(request, unit, period)},
     )
 
 

@@ -52,7 +52,14 @@ def ranking_list(request: AuthedHttpRequest) -> HttpResponse:
         result = _ranking(request)
     except ValidationError as exc:
         errors = [str(m) for ms in exc.message_dict.values() for m in ms]
-        return render(request, "reports/ranking_list.html", {"errors": errors}, status=400)
+        context = {
+            "errors": errors,
+            "kinds": _kinds(),
+            "period_value": request.GET.get("period", ""),
+            "kind_value": request.GET.get("kind", ""),
+            "parent_value": request.GET.get("parent", ""),
+        }
+        return render(request, "reports/ranking_list.html", context, status=400)
     span = Period(result.period.start, result.period.end, result.period.end)
     rows = [
         {
@@ -78,6 +85,9 @@ def ranking_list(request: AuthedHttpRequest) -> HttpResponse:
             "formula": rankings.FORMULA,
             "repeat_reason": rankings.REPEAT_CONTROL_REASON,
             "kinds": _kinds(),
+            "period_value": result.period.code,
+            "kind_value": result.kind,
+            "parent_value": result.parent or "",
             "can_manage": can(request.user, "ranking.manage"),
         },
     )
