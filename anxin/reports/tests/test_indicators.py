@@ -186,3 +186,23 @@ def test_nobody_without_the_figures_permission_gets_a_unit(personas: Any) -> Non
     with pytest.raises(UnitNotFound):
         indicators.resolve_unit(personas.outsider, "D1")
     assert indicators.resolve_unit(personas.outsider, None) == personas.city.T3
+
+
+@pytest.mark.parametrize("key", [i.key for i in indicators.all_indicators()])
+def test_each_figure_is_one_query_and_each_list_page_two(
+    seeded: Any, personas: Any, django_assert_num_queries: Any, key: str
+) -> None:
+    from anxin.core.pagination import keyset_page
+    from anxin.reports.api import item_out
+
+    ind = indicators.get(key)
+    assert ind is not None
+    kw = {"user": personas.viewer, "unit": personas.city.C, "period": NOVEMBER}
+    indicators.figure(ind, **kw)  # the person's grants are loaded once per request
+    with django_assert_num_queries(1):
+        fig = indicators.figure(ind, **kw)
+    for part in ["numerator"] if ind.is_count else ["numerator", "denominator"]:
+        with django_assert_num_queries(2):  # the count and the page, whatever its length
+            page = keyset_page(indicators.items(ind, part=part, **kw), ind.ordering, limit=50)
+            rows = [item_out(ind, obj) for obj in page.items]
+        assert len(rows) == (fig.numerator if part == "numerator" else fig.denominator)

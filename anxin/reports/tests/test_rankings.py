@@ -233,3 +233,11 @@ def test_weights_page(personas: Any, client_for: Any) -> None:
         ).status_code
         == 403
     )
+
+
+def test_the_administrator_without_figures_lands_on_the_weights(
+    personas: Any, client_for: Any
+) -> None:
+    response = client_for(personas.sysadmin).get("/reports/rankings/")
+    assert response.status_code == 302 and response["Location"] == "/reports/rankings/weights/"
+    assert client_for(personas.auditor).get("/reports/rankings/").status_code == 403
