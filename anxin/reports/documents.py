@@ -61,6 +61,19 @@ def _weight(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
+def _repeat_control(weight: Decimal) -> str:
+    """rules.md §7: the weight of repeat-petition control, and why it is 0 by default."""
+    if not weight:
+        return (
+            "重复信访控制的权重为0：以群众再次信访扣减单位得分，会形成拦截、压制信访人的导向。"
+            "如需调整，由系统管理员在权重表中修改。"
+        )
+    return (
+        f"重复信访控制的权重为{_weight(weight)}分，按（1－重复信访率）计分。以群众再次信访扣减"
+        "单位得分，容易形成拦截、压制信访人的导向；各单位不得以任何方式拦截、压制信访人。"
+    )
+
+
 def ranking_notice(result: Ranking, *, issuer: str, on: dt.date | None = None) -> bytes:
     """考核排名通报 as .docx."""
     on = on or timezone.localdate()
@@ -79,27 +92,28 @@ def ranking_notice(result: Ranking, *, issuer: str, on: dt.date | None = None) -
             f"{_weight(result.full_marks)}分。重复信访率越低越好，按（1－重复信访率）计分；"
             "某项指标本期无考核对象的，按满分计。得分相同的，名次并列，按单位代码排列。"
         ),
-        Paragraph(
-            "重复信访控制的权重为0：以群众再次信访扣减单位得分，会形成拦截、压制信访人的导向。"
-            "如需调整，由系统管理员在权重表中修改。"
-        ),
+        Paragraph(_repeat_control(result.weights.get("repeat_petition_rate", Decimal(0)))),
         Heading(1, "排名情况"),
     ]
-    header = ["名次", "单位", *[NAMES_CN.get(i.key, i.key) for i in result.indicators], "得分"]
+    # the scored indicators only (the others are in the .xlsx and on the page): an A4 column
+    # cannot hold more
+    shown = [n for n, i in enumerate(result.indicators) if result.weights[i.key] > 0]
+    header = ["名次", "单位", *[NAMES_CN.get(result.indicators[n].key, "") for n in shown], "得分"]
     rows = [header]
     for row in result.rows:
+        cells = [row.cells[n] for n in shown]
         rows.append(
             [
                 str(row.rank),
                 row.unit.name,
-                *[_percent(c.figure.numerator, c.figure.denominator) for c in row.cells],
+                *[_percent(c.figure.numerator, c.figure.denominator) for c in cells],
                 f"{row.score:.2f}",
             ]
         )
     if not result.rows:
         body.append(Paragraph("本期无参加排名的单位。"))
     else:
-        body.append(Table(rows, widths=[1, 3, *[2] * len(result.indicators), 1.5]))
+        body.append(Table(rows, widths=[1, 3, *[2] * len(shown), 1.5]))
     body.append(
         Paragraph(
             "各项数据均可在安信系统“考核排名”页面点击查看对应事项清单核对。"

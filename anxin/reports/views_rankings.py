@@ -80,6 +80,7 @@ def ranking_list(request: AuthedHttpRequest) -> HttpResponse:
         "reports/ranking_list.html",
         {
             "result": result,
+            "columns": [(i, result.weights[i.key]) for i in result.indicators],
             "rows": rows,
             "query": _query(result),
             "formula": rankings.FORMULA,

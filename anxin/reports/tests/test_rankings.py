@@ -241,3 +241,12 @@ def test_the_administrator_without_figures_lands_on_the_weights(
     response = client_for(personas.sysadmin).get("/reports/rankings/")
     assert response.status_code == 302 and response["Location"] == "/reports/rankings/weights/"
     assert client_for(personas.auditor).get("/reports/rankings/").status_code == 403
+
+
+def test_the_circular_states_a_changed_repeat_weight(personas: Any, client_for: Any) -> None:
+    indicator_weight_set(actor=personas.sysadmin, key="repeat_petition_rate", weight="10")
+    response = client_for(personas.viewer).get("/reports/rankings/notice.docx?period=2026-11")
+    xml = zipfile.ZipFile(io.BytesIO(response.content)).read("word/document.xml").decode()
+    assert "重复信访控制的权重为10分" in xml
+    assert "重复信访控制的权重为0" not in xml
+    assert "重复信访率10分" in xml  # now in the scheme of the scored indicators
