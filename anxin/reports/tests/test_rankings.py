@@ -222,6 +222,8 @@ def test_weights_page(personas: Any, client_for: Any) -> None:
     )
     assert response.status_code == 302
     assert rankings.weights()["satisfaction_rate"] == Decimal("12.00")
+    page = admin.get("/reports/rankings/weights/").content.decode()
+    assert 'name="weight" value="12.00"' in page and "sysadmin" in page
     response = admin.post("/reports/rankings/weights/", {"key": "satisfaction_rate", "weight": "x"})
     assert response.status_code == 400
     assert "请填写 0 至 100 之间的权重。" in response.content.decode()
@@ -250,3 +252,9 @@ def test_the_circular_states_a_changed_repeat_weight(personas: Any, client_for: 
     assert "重复信访控制的权重为10分" in xml
     assert "重复信访控制的权重为0" not in xml
     assert "重复信访率10分" in xml  # now in the scheme of the scored indicators
+
+
+def test_a_bad_period_on_the_page(personas: Any, client_for: Any) -> None:
+    response = client_for(personas.viewer).get("/reports/rankings/?period=2026-13")
+    assert response.status_code == 400
+    assert "期间请填写月份（如 2026-11）或季度（如 2026-Q4）。" in response.content.decode()
