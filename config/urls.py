@@ -42,4 +42,5 @@ urlpatterns = [
     path("portal/", include("anxin.portal.urls")),
     # one or more slashes: real clients send /open311/v2//requests.json
     re_path(r"^open311/v2/+", include("anxin.portal.open311.urls")),
+    path("reports/", include("anxin.reports.urls")),
 ]

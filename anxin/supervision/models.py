@@ -142,6 +142,10 @@ class Clock(models.Model):
             ),
             models.Index(fields=["subject_type", "subject_id"], name="supervision_clock_subject"),
             models.Index(fields=["unit", "state", "due_on"], name="supervision_clock_unit_due"),
+            # the timeliness indicators: one kind of clock of one app due in a period (reports)
+            models.Index(
+                fields=["subject_type", "name", "due_on"], name="supervision_clock_name_due"
+            ),
         ]
 
     def __str__(self) -> str:
