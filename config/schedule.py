@@ -28,3 +28,12 @@ def petitions_close_due_job() -> int:
     while closed := petitions_close_due():
         total += closed
     return total
+
+
+@db_periodic_task(crontab(minute="*/5"))
+@lock_task("webhooks-requeue")
+def webhooks_requeue_job() -> int:
+    """Hand due webhook deliveries to the queue that never reached it (a crash after commit)."""
+    from anxin.core.webhooks import webhooks_requeue_due
+
+    return webhooks_requeue_due()
