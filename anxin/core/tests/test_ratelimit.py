@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.core.cache import caches
@@ -40,7 +41,7 @@ def clock(monkeypatch) -> list[float]:
     return moment
 
 
-def submit(client: Client, title: str = "拖欠工资") -> HttpResponse:
+def submit(client: Client, title: str = "拖欠工资") -> Any:
     data = {
         "kind": "claim",
         "category": "labour",
