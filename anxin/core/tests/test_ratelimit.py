@@ -158,3 +158,39 @@ def test_the_environment_overrides_scope_by_scope(monkeypatch):
     monkeypatch.setenv("ANXIN_RATE_LIMITS", "portal_submit=fast")
     with pytest.raises(EnvError):
         config_settings._rate_limits()
+
+
+def test_production_shares_one_cache_and_limits_by_default(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANXIN_", "REDIS_"))}
+    env.update(
+        {
+            "ANXIN_ENV": "production",
+            "ANXIN_TESTING": "0",
+            "SECRET_KEY": "k" * 60,
+            "ANXIN_DATA_KEY": "00112233445566778899aabbccddeeff",
+            "ANXIN_VAR_DIR": str(tmp_path),
+            "DATABASE_URL": "",
+            "PYTHONPATH": str(root),
+        }
+    )
+    code = (
+        "import config.settings as s; "
+        "print(s.CACHES['default']['BACKEND'], s.ANXIN_RATE_LIMITS['portal_submit'], "
+        "s.CORS_ALLOWED_ORIGINS)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["django.core.cache.backends.db.DatabaseCache", "10/m", "[]"]
+    env["ANXIN_CACHE"] = "redis"
+    bad = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True
+    )
+    assert bad.returncode != 0 and "ANXIN_CACHE='redis' must be database or memory" in bad.stderr
