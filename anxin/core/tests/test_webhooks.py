@@ -234,6 +234,74 @@ def test_a_hazard_is_created_and_changes_status(personas, django_capture_on_comm
     assert "配电箱" not in json.dumps(created.payload, ensure_ascii=False)
 
 
+def test_a_reported_hazard_registered_to_a_site_changes_status_with_its_deadlines(personas):
+    from anxin.safety import hazards, services
+    from anxin.safety.models import Sector
+
+    hazard = hazards.hazard_create(
+        actor=None, description="消防通道堵塞", unit=personas.city.T1, status="reported"
+    )
+    site = services.site_create(
+        actor=None,
+        name="一街道机械制造有限公司",
+        credit_code="91310110666007217T",
+        sector=Sector.objects.get(code="industry_trade"),
+        unit=personas.city.T1,
+        address="一街道和平路8号",
+        risk_level="yellow",
+        contact_name="李四",
+        contact_phone="13812345678",
+    )
+    endpoint("http://hooks.example.test/in", subjects=["safety.hazard"])
+    deadline = timezone.localdate() + timedelta(days=20)
+    hazards.hazard_register(actor=None, hazard=hazard, site=site, deadline=deadline)
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.event == "status_changed"
+    assert delivery.payload["subject"] == {
+        "type": "safety.hazard",
+        "id": hazard.pk,
+        "number": hazard.number,
+        "status": "registered",
+        "previous_status": "reported",
+        "deadlines": {"deadline": deadline.isoformat(), "rectify_by": deadline.isoformat()},
+    }
+    text = json.dumps(delivery.payload, ensure_ascii=False)
+    assert "李四" not in text and "消防" not in text and "和平路" not in text
+
+
+def test_an_accident_report_is_created_with_its_report_clocks(personas):
+    from decimal import Decimal
+
+    from anxin.core.choices import Role
+    from anxin.core.testing import make_person
+    from anxin.safety.accidents import accident_report
+
+    inspector = make_person("inspector", personas.city.T1, [(Role.INSPECTOR, personas.city.T1)])
+    endpoint("http://hooks.example.test/in", subjects=["safety.accident"])
+    accident = accident_report(
+        actor=inspector,
+        occurred_at=timezone.now() - timedelta(minutes=20),
+        place="一街道和平路8号机加工车间",
+        kind="production",
+        summary="冲压机作业时发生机械伤害。",
+        unit=personas.city.T1,
+        deaths=1,
+        direct_loss_yuan=Decimal("100000"),
+    )
+    delivery = WebhookDelivery.objects.get()
+    subject = delivery.payload["subject"]
+    assert (delivery.event, subject["type"], subject["id"]) == (
+        "created",
+        "safety.accident",
+        accident.pk,
+    )
+    assert subject["status"] is None and subject["number"] is None
+    assert subject["deadlines"] and all(
+        webhooks.TOKEN_RE.match(v) for v in subject["deadlines"].values()
+    )
+    assert "冲压机" not in json.dumps(delivery.payload, ensure_ascii=False)
+
+
 def test_unsubscribed_inactive_or_absent_endpoints_get_nothing(personas, register):
     endpoint("http://a.example.test/", events=["overdue"])
     endpoint("http://b.example.test/", subjects=["safety.hazard"])
