@@ -34,6 +34,6 @@ def petitions_close_due_job() -> int:
 @lock_task("webhooks-requeue")
 def webhooks_requeue_job() -> int:
     """Hand due webhook deliveries to the queue that never reached it (a crash after commit)."""
-    from anxin.core.webhooks import webhooks_requeue_due
+    from anxin.core.webhooks_delivery import webhooks_requeue_due
 
     return webhooks_requeue_due()

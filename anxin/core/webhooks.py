@@ -26,24 +26,18 @@ replay any delivery (:func:`webhook_delivery_replay`, audited).
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
-import json
 import logging
 import re
 import secrets
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models.signals import post_init, post_save
@@ -56,7 +50,6 @@ from anxin.core.audit import audit_record, audited
 from anxin.core.errors import check_version
 from anxin.core.models_webhooks import (
     DeliveryStatus,
-    WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
     WebhookEventType,
@@ -67,13 +60,6 @@ from anxin.core.scoping import can
 log = logging.getLogger(__name__)
 
 MANAGE_ACTION = "webhook.manage"
-SIGNATURE_HEADER = "X-Anxin-Signature"
-TIMESTAMP_HEADER = "X-Anxin-Timestamp"
-EVENT_HEADER = "X-Anxin-Event"
-DELIVERY_HEADER = "X-Anxin-Delivery"
-USER_AGENT = "Anxin-Webhooks/1"
-#: the longest back-off between two attempts
-MAX_BACKOFF = timedelta(hours=6)
 OPEN_STATES = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
 NAME_MAX = 100
 URL_MAX = 500
@@ -170,16 +156,6 @@ def clean_data(data: dict[str, Any]) -> dict[str, Any]:
             "webhooks: dropped payload keys %s (only ids, numbers, status, deadlines)", dropped
         )
     return out
-
-
-def body_of(payload: dict[str, Any]) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
-
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """``sha256=`` + HMAC-SHA256 hex of ``<timestamp>.<body>`` with the endpoint secret."""
-    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return "sha256=" + mac.hexdigest()
 
 
 # --- Tracking items: created and status at load ------------------------------------------------
@@ -479,124 +455,6 @@ def webhooks_emit(
     except Exception:
         log.exception("webhooks: could not queue %s for %s", event, subject_type)
         return 0
-
-
-# --- Sending -----------------------------------------------------------------------------------
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # a 3xx answer is a failed attempt, never followed
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
-def send_request(
-    url: str, body: bytes, headers: dict[str, str], timeout: float
-) -> tuple[int | None, str]:
-    """POST ``body``; the HTTP status (or None) and an error text ("" when it answered)."""
-    if urlsplit(url).scheme not in ("http", "https"):
-        return None, "refused: only http and https URLs are called"
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with _opener.open(request, timeout=timeout) as response:
-            response.read(1024)
-            return int(response.status), ""
-    except urllib.error.HTTPError as exc:
-        return int(exc.code), ""
-    except Exception as exc:  # timeouts, refused connections, TLS errors, bad answers
-        reason = getattr(exc, "reason", None) or exc
-        return None, f"{type(exc).__name__}: {reason}"[:300]
-
-
-def backoff(attempt: int) -> timedelta:
-    """The wait after failed attempt ``attempt`` (1, 2, …): base × 2^(attempt−1), at most 6 h."""
-    base = settings.ANXIN_WEBHOOK_BACKOFF_SECONDS
-    return min(timedelta(seconds=base * 2 ** (attempt - 1)), MAX_BACKOFF)
-
-
-def webhook_attempt(*, delivery_uid: str) -> float | None:
-    """Make the next attempt of a due delivery; the seconds until the retry, or None.
-
-    Claims the delivery with a conditional update first, so two workers never send it twice.
-    System bookkeeping: not audited (each attempt is logged in its own table)."""
-    now = timezone.now()
-    timeout = settings.ANXIN_WEBHOOK_TIMEOUT
-    claimed = WebhookDelivery.objects.filter(
-        uid=delivery_uid, status__in=OPEN_STATES, next_attempt_at__lte=now
-    ).update(next_attempt_at=now + timedelta(seconds=timeout + 60))
-    if not claimed:
-        return None
-    delivery = WebhookDelivery.objects.select_related("endpoint").get(uid=delivery_uid)
-    endpoint = delivery.endpoint
-    number = delivery.attempts + 1
-    if not endpoint.is_active:
-        code, error, took = None, "the endpoint is inactive", 0
-    else:
-        body = body_of(delivery.payload)
-        timestamp = str(int(time.time()))
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            "User-Agent": USER_AGENT,
-            EVENT_HEADER: delivery.event,
-            DELIVERY_HEADER: str(delivery.uid),
-            TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: sign(str(endpoint.secret), timestamp, body),
-        }
-        started = time.monotonic()
-        code, error = send_request(endpoint.url, body, headers, timeout)
-        took = int((time.monotonic() - started) * 1000)
-    done = code is not None and 200 <= code < 300
-    wait: timedelta | None = None
-    delivery.attempts = number
-    delivery.last_attempt_at = timezone.now()
-    delivery.response_code = code
-    delivery.last_error = error if not done else ""
-    if done:
-        delivery.status = DeliveryStatus.DELIVERED
-        delivery.next_attempt_at = None
-    elif number >= settings.ANXIN_WEBHOOK_MAX_ATTEMPTS or not endpoint.is_active:
-        delivery.status = DeliveryStatus.FAILED
-        delivery.next_attempt_at = None
-    else:
-        wait = backoff(number)
-        delivery.status = DeliveryStatus.RETRYING
-        delivery.next_attempt_at = delivery.last_attempt_at + wait
-    with transaction.atomic():
-        WebhookAttempt.objects.create(
-            delivery=delivery,
-            number=number,
-            at=delivery.last_attempt_at,
-            response_code=code,
-            error=error[:300],
-            duration_ms=took,
-        )
-        delivery.save(
-            update_fields=[
-                "attempts",
-                "last_attempt_at",
-                "response_code",
-                "last_error",
-                "status",
-                "next_attempt_at",
-            ]
-        )
-    return wait.total_seconds() if wait is not None else None
-
-
-def webhooks_requeue_due(*, limit: int = 500, grace: timedelta = timedelta(minutes=2)) -> int:
-    """Enqueue deliveries that are due but were never handed to the queue (the process died
-    between commit and enqueue, or the queue was down). For the periodic job."""
-    cutoff = timezone.now() - grace
-    uids = [
-        str(u)
-        for u in WebhookDelivery.objects.filter(status__in=OPEN_STATES, next_attempt_at__lte=cutoff)
-        .order_by("next_attempt_at")
-        .values_list("uid", flat=True)[:limit]
-    ]
-    enqueue(uids)
-    return len(uids)
 
 
 # --- Administration: endpoints and replays -----------------------------------------------------

@@ -21,6 +21,7 @@ from django.db import connection
 from django.utils import timezone
 
 from anxin.core import webhooks
+from anxin.core import webhooks_delivery as delivery_mod
 from anxin.core.audit import audit_record
 from anxin.core.models import AuditEvent
 from anxin.core.models_webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -173,7 +174,7 @@ def delivery_status(delivery: WebhookDelivery) -> tuple[str, int | None, int]:
 def test_a_status_change_names_the_previous_status_and_the_new_deadline(
     personas, register, django_capture_on_commit_callbacks, monkeypatch
 ):
-    monkeypatch.setattr(webhooks, "send_request", lambda *a: (200, ""))
+    monkeypatch.setattr(delivery_mod, "send_request", lambda *a: (200, ""))
     from anxin.petitions import services
 
     petition = register(received_on=dt.date(2026, 10, 12)).petition
@@ -428,7 +429,7 @@ def test_the_signature_covers_timestamp_and_body(personas, receiver):
         event="overdue", subject_type="safety.hazard", subject_ids=[7], data=[{}]
     )
     delivery = WebhookDelivery.objects.get()
-    assert webhooks.webhook_attempt(delivery_uid=str(delivery.uid)) is None
+    assert delivery_mod.webhook_attempt(delivery_uid=str(delivery.uid)) is None
     sent = receiver.requests[0]
     headers, body = sent["headers"], sent["body"]
     timestamp = headers["X-Anxin-Timestamp"]
@@ -468,17 +469,17 @@ def test_a_failing_endpoint_is_retried_with_back_off_then_given_up(personas, rec
     uid = str(delivery.uid)
     receiver.codes = [500, 503, 502]
     start = timezone.now()
-    assert webhooks.webhook_attempt(delivery_uid=uid) == 10
+    assert delivery_mod.webhook_attempt(delivery_uid=uid) == 10
     delivery.refresh_from_db()
     assert (delivery.status, delivery.response_code) == ("retrying", 500)
     assert start + timedelta(seconds=9) < delivery.next_attempt_at < start + timedelta(seconds=12)
     # not yet due: another worker's call does nothing
-    assert webhooks.webhook_attempt(delivery_uid=uid) is None
+    assert delivery_mod.webhook_attempt(delivery_uid=uid) is None
     assert len(receiver.requests) == 1
     due(delivery)
-    assert webhooks.webhook_attempt(delivery_uid=uid) == 20  # doubled
+    assert delivery_mod.webhook_attempt(delivery_uid=uid) == 20  # doubled
     due(delivery)
-    assert webhooks.webhook_attempt(delivery_uid=uid) is None
+    assert delivery_mod.webhook_attempt(delivery_uid=uid) is None
     assert delivery_status(delivery) == ("failed", 502, 3)
     log = list(
         WebhookAttempt.objects.filter(delivery=delivery).values_list("number", "response_code")
@@ -496,9 +497,9 @@ def test_a_retry_that_succeeds_is_delivered(personas, receiver):
     )
     delivery = WebhookDelivery.objects.get()
     receiver.codes = [500, 200]
-    assert webhooks.webhook_attempt(delivery_uid=str(delivery.uid)) is not None
+    assert delivery_mod.webhook_attempt(delivery_uid=str(delivery.uid)) is not None
     due(delivery)
-    assert webhooks.webhook_attempt(delivery_uid=str(delivery.uid)) is None
+    assert delivery_mod.webhook_attempt(delivery_uid=str(delivery.uid)) is None
     assert delivery_status(delivery) == ("delivered", 200, 2)
     assert delivery.last_error == "" and delivery.next_attempt_at is None
 
@@ -511,7 +512,7 @@ def test_the_task_schedules_the_retry_through_huey(personas, monkeypatch):
         event="overdue", subject_type="safety.hazard", subject_ids=[7], data=[{}]
     )
     delivery = WebhookDelivery.objects.get()
-    monkeypatch.setattr(webhooks, "send_request", lambda *a: (None, "URLError: refused"))
+    monkeypatch.setattr(delivery_mod, "send_request", lambda *a: (None, "URLError: refused"))
     scheduled: list[tuple[Any, float]] = []
     monkeypatch.setattr(
         tasks.webhook_deliver_task,
@@ -526,8 +527,8 @@ def test_the_task_schedules_the_retry_through_huey(personas, monkeypatch):
 
 def test_back_off_doubles_up_to_six_hours(settings):
     settings.ANXIN_WEBHOOK_BACKOFF_SECONDS = 30
-    assert [webhooks.backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
-    assert webhooks.backoff(20) == timedelta(hours=6)
+    assert [delivery_mod.backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
+    assert delivery_mod.backoff(20) == timedelta(hours=6)
 
 
 def test_a_timeout_is_a_failed_attempt(personas, receiver, settings):
@@ -538,14 +539,14 @@ def test_a_timeout_is_a_failed_attempt(personas, receiver, settings):
         event="overdue", subject_type="safety.hazard", subject_ids=[7], data=[{}]
     )
     delivery = WebhookDelivery.objects.get()
-    webhooks.webhook_attempt(delivery_uid=str(delivery.uid))
+    delivery_mod.webhook_attempt(delivery_uid=str(delivery.uid))
     delivery.refresh_from_db()
     assert delivery.status == "retrying" and delivery.response_code is None
     assert "timed out" in delivery.last_error
 
 
 def test_only_http_and_https_are_called():
-    assert webhooks.send_request("file:///etc/passwd", b"{}", {}, 1) == (
+    assert delivery_mod.send_request("file:///etc/passwd", b"{}", {}, 1) == (
         None,
         "refused: only http and https URLs are called",
     )
@@ -560,7 +561,7 @@ def test_a_redirect_is_not_followed(personas):
     server = Receiver()
     server.codes = [302]
     try:
-        code, error = webhooks.send_request(server.url, b"{}", {}, 2)
+        code, error = delivery_mod.send_request(server.url, b"{}", {}, 2)
     finally:
         server.close()
     assert (code, error) == (302, "")
@@ -584,7 +585,7 @@ def test_a_delivery_failure_never_blocks_the_users_action(
         def explode(*args: Any) -> Any:
             raise RuntimeError("the sender broke")
 
-        monkeypatch.setattr(webhooks, "send_request", explode)
+        monkeypatch.setattr(delivery_mod, "send_request", explode)
     endpoint(url)
     try:
         with django_capture_on_commit_callbacks(execute=True):
@@ -623,9 +624,9 @@ def test_a_failing_queue_loses_nothing_the_periodic_job_requeues(personas, monke
     delivery = WebhookDelivery.objects.get()
     sent: list[str] = []
     monkeypatch.setattr(tasks, "webhook_deliver_task", lambda uid: sent.append(uid))
-    assert webhooks.webhooks_requeue_due() == 0  # still inside its grace period
+    assert delivery_mod.webhooks_requeue_due() == 0  # still inside its grace period
     WebhookDelivery.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=5))
-    assert webhooks.webhooks_requeue_due() == 1
+    assert delivery_mod.webhooks_requeue_due() == 1
     assert sent == [str(delivery.uid)]
 
 
@@ -640,7 +641,7 @@ def test_replay_sends_the_same_event_again_and_is_audited(
         event="overdue", subject_type="safety.hazard", subject_ids=[7], data=[{}]
     )
     original = WebhookDelivery.objects.get()
-    webhooks.webhook_attempt(delivery_uid=str(original.uid))
+    delivery_mod.webhook_attempt(delivery_uid=str(original.uid))
     with django_capture_on_commit_callbacks(execute=True):
         replay = webhooks.webhook_delivery_replay(actor=personas.sysadmin, delivery=original)
     assert replay.replay_of == original and replay.event_id == original.event_id
@@ -727,7 +728,7 @@ def test_an_inactive_endpoints_delivery_fails_without_sending(personas, receiver
     )
     endpoint_update(hook, is_active=False)
     delivery = WebhookDelivery.objects.get()
-    assert webhooks.webhook_attempt(delivery_uid=str(delivery.uid)) is None
+    assert delivery_mod.webhook_attempt(delivery_uid=str(delivery.uid)) is None
     assert delivery_status(delivery) == ("failed", None, 1)
     assert receiver.requests == []
     with pytest.raises(ValidationError):
