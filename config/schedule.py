@@ -50,3 +50,12 @@ def supervision_outbox_job() -> int:
     while sent := outbox_deliver(limit=100):
         total += sent
     return total
+
+
+@db_periodic_task(crontab(minute="*/5"))
+@lock_task("webhooks-requeue")
+def webhooks_requeue_job() -> int:
+    """Hand due webhook deliveries to the queue that never reached it (a crash after commit)."""
+    from anxin.core.webhooks_delivery import webhooks_requeue_due
+
+    return webhooks_requeue_due()

@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 
 from anxin.core.views import auth, health, pages
 from anxin.core.views import calendar as calendar_views
+from anxin.core.views import webhooks as webhook_views
 from config.api import api
 
 urlpatterns = [
@@ -35,6 +36,15 @@ urlpatterns = [
         "settings/calendar/<str:date>/delete/",
         calendar_views.calendar_day_delete,
         name="calendar_day_delete",
+    ),
+    path("settings/webhooks/", webhook_views.webhook_list, name="webhook_list"),
+    path("settings/webhooks/new/", webhook_views.webhook_create, name="webhook_create"),
+    path("settings/webhooks/<int:pk>/", webhook_views.webhook_detail, name="webhook_detail"),
+    path("settings/webhooks/<int:pk>/edit/", webhook_views.webhook_edit, name="webhook_edit"),
+    path(
+        "settings/webhooks/deliveries/<int:pk>/replay/",
+        webhook_views.webhook_replay,
+        name="webhook_replay",
     ),
     path("petitions/", include("anxin.petitions.urls")),
     path("safety/", include("anxin.safety.urls")),
