@@ -69,11 +69,15 @@ def hit(scope: str, key: str) -> int | None:
     return max(1, math.ceil((window + 1) * period - moment))
 
 
-def refusal(request: HttpRequest, wait: int) -> HttpResponse:
-    message = _(
+def refusal_message(wait: int) -> str:
+    return _(
         "Too many requests in a short time. This request was not processed; please try again "
         "in %(seconds)d seconds."
     ) % {"seconds": wait}
+
+
+def refusal(request: HttpRequest, wait: int) -> HttpResponse:
+    message = refusal_message(wait)
     response: HttpResponse
     if request.path.startswith(API_PREFIXES):
         response = JsonResponse(

@@ -10,7 +10,10 @@ class SupervisionConfig(AppConfig):
     def ready(self) -> None:
         from anxin.core.choices import ADMIN_ROLES, STAFF_ROLES
         from anxin.core.permissions import grant
-        from anxin.supervision import receivers  # noqa: F401
+        from anxin.core.webhooks import register_deadline_source
+        from anxin.supervision import receivers
+
+        register_deadline_source(receivers.open_deadlines)
 
         # Every business staff member sees the clocks of the units in their scope (to-do
         # lists, 督办); the three administrators (三员) run the system, not the casework.

@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from anxin.core import ratelimit
 from anxin.core.apiauth import AccountPolicyError, ApiKeyAuth
 from anxin.portal.open311 import catalogue, intake, selectors
 from anxin.portal.open311.render import errors, respond
@@ -202,7 +203,13 @@ def requests(request: HttpRequest, fmt: str, *, params: Params) -> HttpResponse:
 
 
 def request_create(request: HttpRequest, fmt: str, *, params: Params) -> HttpResponse:
-    """``POST requests.{fmt}`` — the one write of Open311 (rate limits belong here)."""
+    """``POST requests.{fmt}`` — the one write of Open311, rate-limited per client address
+    (scope ``open311_post``) with the answer in Open311's error shape and ``Retry-After``."""
+    wait = ratelimit.hit("open311_post", ratelimit.client_key(request))
+    if wait is not None:
+        response = errors(fmt, 429, [ratelimit.refusal_message(wait)])
+        response["Retry-After"] = str(wait)
+        return response
     _user(request, params, required=True)
     service = _service(params.get("service_code"))
     try:

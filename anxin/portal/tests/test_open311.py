@@ -518,3 +518,25 @@ def test_post_needs_no_csrf_token(personas, key):
 def test_answers_are_in_chinese_whatever_the_client_asks(personas):
     response = Client(HTTP_ACCEPT_LANGUAGE="en").post(f"{BASE}/requests.json", PETITION)
     assert error_list(response, "json") == [(403, "未提供 api_key。")]
+
+
+# --- rate limit ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["xml", "json"])
+def test_post_is_rate_limited_in_open311_shape(personas, key, fmt, settings):
+    from django.core.cache import caches
+
+    settings.ANXIN_RATE_LIMITS = {**settings.ANXIN_RATE_LIMITS, "open311_post": "1/m"}
+    caches[settings.ANXIN_RATE_LIMIT_CACHE].clear()
+    assert post(fmt, key, **PETITION).status_code == 201
+    refused = post(fmt, key, **PETITION)
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    ((code, description),) = error_list(refused, fmt)
+    assert code == 429
+    assert description == (
+        f"短时间内请求过于频繁，本次请求未被处理，请在 {refused['Retry-After']} 秒后重试。"
+    )
+    assert Petition.objects.count() == 1  # the refused request saved nothing
+    caches[settings.ANXIN_RATE_LIMIT_CACHE].clear()
