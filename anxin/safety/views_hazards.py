@@ -30,7 +30,7 @@ from anxin.core.pagination import keyset_page, url_with_cursor
 from anxin.core.scoping import can
 from anxin.core.types import AuthedHttpRequest
 from anxin.core.views.auth import apply_service_errors
-from anxin.safety import hazards
+from anxin.safety import accidents, hazards
 from anxin.safety import selectors_hazards as selectors
 from anxin.safety.hazard_rules import (
     ACTIONS,
@@ -248,6 +248,9 @@ def hazard_detail(request: AuthedHttpRequest, id: str) -> HttpResponse:
             ],
             "evidence": selectors.hazard_evidence(hazard),
             "recurrences": selectors.hazard_recurrences(hazard),
+            "accidents": (
+                list(accidents.hazard_accidents(user=request.user, hazard=hazard)) if staff else []
+            ),
             "clock": _clock_row(hazard),
             "actions": actions,
             "may_add_evidence": hazard.status == HazardStatus.RECTIFYING
