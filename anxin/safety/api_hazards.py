@@ -10,19 +10,22 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import Field
 
+from anxin.core.attachments import content_disposition
 from anxin.core.models import User
 from anxin.core.pagination import keyset_page, url_with_cursor
 from anxin.core.scoping import can
 from anxin.core.types import AuthedHttpRequest
 from anxin.safety import hazards, inspections
 from anxin.safety import selectors_hazards as selectors
+from anxin.safety.documents_enforcement import DOCX_CONTENT_TYPE
+from anxin.safety.documents_inspections import ascii_filename, inspection_record_issue
 from anxin.safety.hazard_rules import ACTIONS
 from anxin.safety.hazards import site_by_id
 from anxin.safety.models_hazards import Hazard
@@ -419,6 +422,28 @@ def inspections_create(request: AuthedHttpRequest, payload: InspectionIn) -> Sta
 def inspections_get(request: AuthedHttpRequest, id: str) -> dict:
     inspection = selectors.inspection_get_for_user(user=request.user, id=id)
     return _inspection_detail(inspection)
+
+
+@router.get(
+    "/inspections/{id}/record.docx",
+    operation_id="inspections_record_docx",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The inspection record (.docx, GB/T 9704 layout); the download "
+                "is audited.",
+                "content": {DOCX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+            },
+            404: {"description": "No such inspection for this user."},
+        }
+    },
+)
+def inspections_record_docx(request: AuthedHttpRequest, id: str) -> HttpResponse:
+    inspection = selectors.inspection_get_for_user(user=request.user, id=id)
+    filename, data = inspection_record_issue(actor=request.user, inspection=inspection)
+    response = HttpResponse(data, content_type=DOCX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition(filename, ascii_filename(inspection))
+    return response
 
 
 @router.post(

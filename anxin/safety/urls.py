@@ -43,6 +43,11 @@ urlpatterns += [
     path("inspections/plans/new/", views_inspections.plan_create, name="inspection_plan_create"),
     path("inspections/<str:id>/", views_inspections.inspection_detail, name="inspection_detail"),
     path("inspections/<str:id>/fill/", views_inspections.inspection_fill, name="inspection_fill"),
+    path(
+        "inspections/<str:id>/record.docx",
+        views_inspections.inspection_record_docx,
+        name="inspection_record_docx",
+    ),
     path("inspections/<str:id>/sign/", views_inspections.inspection_sign, name="inspection_sign"),
     path(
         "inspections/<str:id>/refusal/",

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from anxin.core.attachments import content_disposition
 from anxin.core.choices import DIVISION_KINDS
 from anxin.core.errors import ServiceError
 from anxin.core.forms import BootstrapMixin, UnitChoiceField
@@ -31,6 +32,8 @@ from anxin.core.types import AuthedHttpRequest
 from anxin.core.views.auth import apply_service_errors
 from anxin.safety import inspections
 from anxin.safety import selectors_hazards as selectors
+from anxin.safety.documents_enforcement import DOCX_CONTENT_TYPE
+from anxin.safety.documents_inspections import ascii_filename, inspection_record_issue
 from anxin.safety.hazard_rules import HazardGrade
 from anxin.safety.models import Sector, Site
 from anxin.safety.models_inspections import InspectionStatus, ResultGrade
@@ -499,3 +502,14 @@ def plan_create(request: AuthedHttpRequest) -> HttpResponse:
             messages.success(request, _("Saved."))
             return redirect("inspection_plan_list")
     return render(request, "safety/inspection_plan_form.html", {"form": form})
+
+
+@login_required
+@require_GET
+def inspection_record_docx(request: AuthedHttpRequest, id: str) -> HttpResponse:
+    """The inspection record as .docx (GB/T 9704 layout); the download is audited."""
+    inspection = selectors.inspection_get_for_user(user=request.user, id=id)
+    filename, data = inspection_record_issue(actor=request.user, inspection=inspection)
+    response = HttpResponse(data, content_type=DOCX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition(filename, ascii_filename(inspection))
+    return response
