@@ -125,7 +125,7 @@ class HazardActionIn(Schema):
     """Body of POST /hazards/{id}/actions/{action}; each action reads the fields it needs."""
 
     version: int | None = Field(None, description="the version you read; stale → 409")
-    # register
+    # register; regrade (general or major)
     site: str | None = None
     grade: str | None = None
     # start_rectification (五落实), register, verify (a new deadline when sent back)
@@ -143,7 +143,7 @@ class HazardActionIn(Schema):
     # list_for_supervision
     unit: str | None = Field(None, description="the supervising authority's unit code")
     document: str = ""
-    # void
+    # void, regrade
     reason: str = ""
 
 

@@ -69,6 +69,12 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None, str]] = {
         None,
         "hazard.supervise",
     ),
+    # an inspector's regrading 一般 ↔ 重大, with a reason (16号令 Art. 3)
+    "regrade": (
+        frozenset({S.REGISTERED, S.RECTIFYING, S.SUBMITTED, S.VERIFIED}),
+        None,
+        "hazard.manage",
+    ),
     "close": (frozenset({S.VERIFIED}), S.CLOSED, "hazard.manage"),
     "void": (frozenset({S.REPORTED, S.REGISTERED}), S.VOID, "hazard.manage"),
 }

@@ -82,6 +82,7 @@ def action_label(action: str) -> str:
         "list_for_supervision": pgettext("hazard action", "list for supervision"),
         "close": pgettext("hazard action", "close"),
         "void": pgettext("hazard action", "void"),
+        "regrade": pgettext("hazard action", "regrade"),
     }
     return str(labels.get(action, action))
 
@@ -839,4 +840,18 @@ def run(action: str, *, actor: User | None, hazard: Hazard, data: dict[str, Any]
         return hazard_close(actor=actor, hazard=hazard, version=v, notes=data.get("notes") or "")
     if action == "void":
         return hazard_void(actor=actor, hazard=hazard, version=v, reason=data.get("reason") or "")
+    if action == "regrade":
+        from anxin.safety.hazard_review import hazard_regrade
+
+        return hazard_regrade(
+            actor=actor,
+            hazard=hazard,
+            version=v,
+            grade=data.get("grade") or "",
+            reason=data.get("reason") or "",
+            responsible=data.get("responsible") or "",
+            measures=data.get("measures") or "",
+            funds=_decimal(data.get("funds"), "funds"),
+            contingency_plan=data.get("contingency_plan") or "",
+        )
     raise ValidationError(_("Unknown action."))

@@ -39,6 +39,7 @@ def _payload(action: str, hazard: Hazard) -> dict:
         "list_for_supervision": {"unit": "D1"},
         "close": {"notes": "销号"},
         "void": {"reason": "误报"},
+        "regrade": {"grade": "general", "reason": "复核后认定为一般隐患"},
     }
     return payloads[action]
 
