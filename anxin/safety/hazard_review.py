@@ -96,14 +96,9 @@ def hazard_regrade(
     before = hazard.grade
     hazard.grade = grade
     _save(hazard, *fields)
-    _event(
-        hazard,
-        "regraded",
-        actor,
-        at=at,
-        before=before,
-        after=grade,
-        reason=reason,
-        **{f: str(getattr(hazard, f)) for f in fields if f != "grade"},
-    )
+    filled: dict[str, str] = {f: str(getattr(hazard, f)) for f in fields if f != "grade"}
+    data = {"before": before, "after": grade, "reason": reason}
+    if filled:
+        data["filled"] = filled  # type: ignore[assignment]
+    _event(hazard, "regraded", actor, at=at, **data)
     return hazard
