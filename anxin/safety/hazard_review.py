@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -97,8 +98,8 @@ def hazard_regrade(
     hazard.grade = grade
     _save(hazard, *fields)
     filled: dict[str, str] = {f: str(getattr(hazard, f)) for f in fields if f != "grade"}
-    data = {"before": before, "after": grade, "reason": reason}
+    data: dict[str, Any] = {"before": before, "after": grade, "reason": reason}
     if filled:
-        data["filled"] = filled  # type: ignore[assignment]
+        data["filled"] = filled
     _event(hazard, "regraded", actor, at=at, **data)
     return hazard
