@@ -26,6 +26,7 @@ from anxin.safety import hazards, inspections
 from anxin.safety import selectors_hazards as selectors
 from anxin.safety.documents_enforcement import DOCX_CONTENT_TYPE
 from anxin.safety.documents_inspections import ascii_filename, inspection_record_issue
+from anxin.safety.hazard_review import resumption_applications
 from anxin.safety.hazard_rules import ACTIONS
 from anxin.safety.hazards import site_by_id
 from anxin.safety.models_hazards import Hazard
@@ -95,10 +96,22 @@ class HazardEventOut(Schema):
     data: dict
 
 
+class ResumptionApplicationOut(Schema):
+    number: int
+    text: str
+    status: str = Field(description="pending, approved or refused")
+    applied_at: dt.datetime
+    review_by: dt.date | None = Field(description="the review is due by (16号令 Art. 23)")
+    decided_at: dt.datetime | None
+    reasons: str
+    scan: str | None = Field(description="id of the scanned application among the files")
+
+
 class HazardDetailOut(HazardOut):
     actions: list[str] = Field(description="the steps the caller may take now")
     evidence: list[EvidenceOut]
     timeline: list[HazardEventOut]
+    resumption_applications: list[ResumptionApplicationOut]
 
 
 class HazardListOut(Schema):
@@ -143,8 +156,10 @@ class HazardActionIn(Schema):
     # list_for_supervision
     unit: str | None = Field(None, description="the supervising authority's unit code")
     document: str = ""
-    # void, regrade
+    # void, regrade, refuse_resumption
     reason: str = ""
+    # apply_resumption (the written application; a scan is attached on the page)
+    text: str = Field("", max_length=5000)
 
 
 class HazardFilter(Schema):
@@ -249,12 +264,17 @@ def _reader(user: Any, *actions: str) -> None:
 
 
 def _detail(user: Any, hazard: Hazard) -> dict[str, Any]:
-    return hazard_detail_out(
+    out = hazard_detail_out(
         hazard,
         actions=selectors.hazard_actions(user, hazard),
         evidence=selectors.hazard_evidence(hazard),
         events=selectors.hazard_timeline(hazard),
     )
+    out["resumption_applications"] = [
+        {**row, "scan": str(row["scan"].uid) if row["scan"] is not None else None}
+        for row in resumption_applications(hazard)
+    ]
+    return out
 
 
 def _inspectors_by_pk(items: list[Inspection]) -> dict[int, list[str]]:

@@ -25,6 +25,7 @@ from anxin.safety.hazard_rules import (
     HazardGrade,
     HazardSource,
     HazardStatus,
+    needs_resumption_approval,
 )
 from anxin.safety.hazard_scoping import site_in_scope
 from anxin.safety.models import ChecklistItem, Site
@@ -189,11 +190,25 @@ def hazard_may(user: Any, hazard: Hazard, permission: str) -> bool:
 
 def hazard_actions(user: Any, hazard: Hazard) -> list[str]:
     """The steps the person may take now, in the table's order."""
-    return [
+    actions = [
         action
         for action, (allowed, _target, permission) in TRANSITIONS.items()
         if hazard.status in allowed and hazard_may(user, hazard, permission)
     ]
+    if {"apply_resumption", "refuse_resumption"} & set(actions):
+        # the written application (16号令 Art. 23) only where a resumption is still to approve
+        pending = hazard.resumption_applications.filter(status="pending").exists()
+        open_to_apply = (
+            needs_resumption_approval(
+                grade=hazard.grade, production_stopped=hazard.production_stopped
+            )
+            and hazard.resumption_approved_at is None
+        )
+        if pending or not open_to_apply:
+            actions = [a for a in actions if a != "apply_resumption"]
+        if not pending:
+            actions = [a for a in actions if a != "refuse_resumption"]
+    return actions
 
 
 def hazard_timeline(hazard: Hazard) -> list[HazardEvent]:

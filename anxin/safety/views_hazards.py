@@ -32,6 +32,7 @@ from anxin.core.types import AuthedHttpRequest
 from anxin.core.views.auth import apply_service_errors
 from anxin.safety import accidents, hazards
 from anxin.safety import selectors_hazards as selectors
+from anxin.safety.hazard_review import resumption_applications
 from anxin.safety.hazard_rules import (
     ACTIONS,
     CLOCK_NAME,
@@ -252,6 +253,7 @@ def hazard_detail(request: AuthedHttpRequest, id: str) -> HttpResponse:
                 list(accidents.hazard_accidents(user=request.user, hazard=hazard)) if staff else []
             ),
             "clock": _clock_row(hazard),
+            "resumption_applications": resumption_applications(hazard),
             "actions": actions,
             "may_add_evidence": hazard.status == HazardStatus.RECTIFYING
             and selectors.hazard_may(request.user, hazard, "hazard.submit"),
@@ -281,6 +283,8 @@ def hazard_action(request: AuthedHttpRequest, id: str, action: str) -> HttpRespo
     data: dict[str, Any] = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
     if action == "submit_rectification":
         data["files"] = request.FILES.getlist("files")
+    if action == "apply_resumption":
+        data["scan"] = request.FILES.get("scan")
     try:
         hazards.run(action, actor=request.user, hazard=hazard, data=data)
     except ValidationError as exc:
