@@ -75,6 +75,12 @@ urlpatterns += [
     path("hazards/<str:id>/evidence/", views_hazards.hazard_evidence, name="hazard_evidence"),
     path("hazards/<str:id>/act/<slug:action>/", views_hazards.hazard_action, name="hazard_action"),
     path("hazards/<str:id>/files/<str:file>/", views_hazards.hazard_file, name="hazard_file"),
+    path(
+        "hazards/<str:id>/register-new-site/",
+        views_hazards.hazard_register_new_site,
+        name="hazard_register_new_site",
+    ),
+    path("hazards/<str:id>/reporter/", views_hazards.hazard_reporter, name="hazard_reporter"),
 ]
 
 # Ledger import (台账导入) and the hazard ledger export
