@@ -8,6 +8,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
@@ -380,6 +381,31 @@ def coverage(plan: Any) -> int | None:
     return round(100 * plan.inspected_count / plan.site_count)
 
 
+def plan_sites_pending(*, user: Any, plan: InspectionPlan, limit: int = 100) -> list[Site]:
+    """Sites of the plan's area and sectors (not closed) the person may see and nobody has
+    inspected within the plan's period yet (signed or refused records) — one query."""
+    qs = (
+        Site.objects.restrict(user, "view")
+        .filter(unit__path__startswith=plan.unit.path)
+        .exclude(status="closed")
+        .exclude(
+            Exists(
+                Inspection.objects.filter(
+                    site_id=OuterRef("pk"),
+                    started_at__date__gte=plan.starts_on,
+                    started_at__date__lte=plan.ends_on,
+                ).exclude(status=InspectionStatus.DRAFT)
+            )
+        )
+        .select_related("sector", "unit")
+        .order_by("name", "id")
+    )
+    sector_ids = [s.pk for s in plan.sectors.all()]
+    if sector_ids:
+        qs = qs.filter(sector_id__in=sector_ids)
+    return list(qs[:limit])
+
+
 def plan_choices(*, user: Any, today: date | None = None) -> list[InspectionPlan]:
     today = today or timezone.localdate()
     return list(
@@ -389,11 +415,18 @@ def plan_choices(*, user: Any, today: date | None = None) -> list[InspectionPlan
     )
 
 
-def plan_get(*, user: Any, id: str) -> InspectionPlan:
+def plan_get(*, user: Any, id: str, action: str = "view") -> InspectionPlan:
+    """One plan with its coverage annotations: 404 outside the view scope, 403 in scope
+    without ``action`` over its organiser or area."""
     uid = _uuid(id)
     plan = plan_list(user=user).filter(uid=uid).first() if uid else None
     if plan is None:
         raise Http404
+    if (
+        action != "view"
+        and not InspectionPlan.objects.restrict(user, action).filter(pk=plan.pk).exists()
+    ):
+        raise PermissionDenied
     return plan
 
 

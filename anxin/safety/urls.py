@@ -41,6 +41,14 @@ urlpatterns += [
     path("inspections/new/", views_inspections.inspection_create, name="inspection_create"),
     path("inspections/plans/", views_inspections.plan_list, name="inspection_plan_list"),
     path("inspections/plans/new/", views_inspections.plan_create, name="inspection_plan_create"),
+    path(
+        "inspections/plans/<str:id>/", views_inspections.plan_detail, name="inspection_plan_detail"
+    ),
+    path(
+        "inspections/plans/<str:id>/edit/",
+        views_inspections.plan_edit,
+        name="inspection_plan_edit",
+    ),
     path("inspections/<str:id>/", views_inspections.inspection_detail, name="inspection_detail"),
     path("inspections/<str:id>/fill/", views_inspections.inspection_fill, name="inspection_fill"),
     path(
