@@ -25,8 +25,8 @@ from anxin.core.demo import DemoContext
 from anxin.core.models import RoleAssignment, Unit, User
 from anxin.core.services import role_assign, user_create
 from anxin.safety import hazards as svc
-from anxin.safety.hazard_review import hazard_apply_resumption
 from anxin.safety import inspections as isvc
+from anxin.safety.hazard_review import hazard_apply_resumption
 from anxin.safety.hazard_rules import HazardGrade, HazardSource, HazardStatus
 from anxin.safety.models import ChecklistTemplate, Sector, Site
 from anxin.safety.models_hazards import Hazard
