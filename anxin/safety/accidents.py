@@ -1150,3 +1150,39 @@ def deadlines_for(accidents: list[Accident]) -> dict[int, dict[str, str]]:
     for clock in rows:
         out[clock.subject_id][clock.name] = clock_due(clock)
     return out
+
+
+#: badge colours of the grades on the dossier
+GRADE_TONES = {
+    AccidentGrade.PARTICULARLY_SERIOUS: "dark",
+    AccidentGrade.SERIOUS: "danger",
+    AccidentGrade.RELATIVELY_LARGE: "warning",
+    AccidentGrade.ORDINARY: "secondary",
+}
+
+
+def dossier_section(*, user: Any, site: Site, limit: int = 50) -> dict[str, Any]:
+    """The accidents section of a site's dossier (one query): staff with ``accident.view``
+    over the accident's unit; hidden from everyone else (the enterprise contact included)."""
+    from django.urls import reverse
+
+    from anxin.core.scoping import can
+    from anxin.safety.dossier import DossierRow
+
+    if not can(user, "accident.view"):
+        return {"show_accidents": False, "accidents": []}
+    rows = [
+        DossierRow(
+            on=timezone.localdate(a.occurred_at),
+            title=f"{a.place} · {a.get_kind_display()}",
+            status=a.get_grade_display(),
+            url=reverse("accident_detail", args=[a.uid]),
+            note=_("%(deaths)s dead, %(injured)s seriously injured")
+            % {"deaths": a.deaths, "injured": a.serious_injuries},
+            tone=GRADE_TONES.get(AccidentGrade(a.grade), "secondary"),
+        )
+        for a in Accident.objects.restrict(user, "view")
+        .filter(site=site)
+        .order_by(*ACCIDENT_ORDERING)[:limit]
+    ]
+    return {"show_accidents": True, "accidents": rows}

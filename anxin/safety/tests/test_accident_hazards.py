@@ -152,3 +152,13 @@ def test_api_detail_and_action(api, inspector, accident, hazard_factory, other_s
         content_type="application/json",
     )
     assert r.status_code == 200 and r.json()["hazards"] == []
+
+
+def test_the_dossier_shows_the_sites_accidents(client_for, inspector, accident, personas, site):
+    page = client_for(inspector).get(f"/safety/sites/{site.uid}/").content.decode()
+    section = page[page.index('id="accidents"') :]
+    assert f"/safety/accidents/{accident.uid}/" in section
+    assert "一般事故" in section and "0人死亡，1人重伤" in section
+    # the enterprise contact reads the dossier without the accidents section
+    page = client_for(personas.enterprise).get(f"/safety/sites/{site.uid}/").content.decode()
+    assert 'id="accidents"' not in page and str(accident.uid) not in page
