@@ -45,8 +45,10 @@ from anxin.core.models import Unit, User
 from anxin.core.scoping import get_for_user, unit_in_scope
 from anxin.safety import accident_rules as rules
 from anxin.safety.accident_rules import AccidentGrade, AccidentKind, ReportLevel
+from anxin.safety.hazard_rules import HazardStatus
 from anxin.safety.models import Site
 from anxin.safety.models_accidents import Accident, AccidentReport, ReportKind
+from anxin.safety.models_hazards import Hazard
 from anxin.supervision import services as clocks
 from anxin.supervision.models import Clock
 from anxin.supervision.selectors import clocks_for
@@ -777,6 +779,120 @@ def accident_approve(
     return a
 
 
+# --- the hazards found in the investigation (issue item 6) ------------------------------------
+
+
+def accident_hazard_candidates(*, user: Any, accident: Accident) -> QuerySet[Hazard]:
+    """The hazards that may be linked: of the accident's site (or, without a site, of its
+    unit's subtree), registered or later, and in ``user``'s view scope (``None`` = system)."""
+    qs = Hazard.objects.all() if user is None else Hazard.objects.restrict(user, "view")
+    qs = qs.exclude(status__in=[HazardStatus.REPORTED, HazardStatus.VOID])
+    if accident.site_id:
+        qs = qs.filter(site_id=accident.site_id)
+    else:
+        qs = qs.filter(unit__path__startswith=accident.unit.path)
+    return qs.select_related("site").order_by("-found_at", "-id")
+
+
+def _hazard_uids(hazards: Any) -> list[uuid.UUID]:
+    """Hazard objects or their opaque ids (the API's ``id``) as a sorted list of UUIDs."""
+    uids: set[uuid.UUID] = set()
+    for h in hazards:
+        if isinstance(h, Hazard):
+            uids.add(h.uid)
+            continue
+        try:
+            uids.add(uuid.UUID(str(h).strip()))
+        except ValueError:
+            raise ValidationError({"hazards": _("Unknown hazard: %(id)s") % {"id": h}}) from None
+    return sorted(uids)
+
+
+@transaction.atomic
+def accident_link_hazards(
+    *, actor: User | None, accident: Accident, hazards: Any, version: int | None = None
+) -> Accident:
+    """Link the hazards found in the investigation (hazard objects or ids)."""
+    a = _lock(actor, accident, version)
+    ids = _hazard_uids(hazards)
+    if not ids:
+        raise ValidationError({"hazards": _("Choose at least one hazard.")})
+    found = list(accident_hazard_candidates(user=actor, accident=a).filter(uid__in=ids))
+    if len(found) != len(ids):
+        raise ValidationError(
+            {
+                "hazards": _(
+                    "Only registered hazards of the accident's site (or unit) within your "
+                    "scope can be linked."
+                )
+            }
+        )
+    before = sorted(h.number for h in a.hazards.all())
+    a.hazards.add(*found)
+    _save(a)
+    _audit(
+        actor,
+        "link_hazards",
+        a,
+        {"hazards": before},
+        hazards=sorted(h.number for h in a.hazards.all()),
+        linked=sorted(h.number for h in found),
+    )
+    return a
+
+
+@transaction.atomic
+def accident_unlink_hazards(
+    *, actor: User | None, accident: Accident, hazards: Any, version: int | None = None
+) -> Accident:
+    """Remove hazards linked by mistake; the audit keeps what was linked."""
+    a = _lock(actor, accident, version)
+    ids = _hazard_uids(hazards)
+    linked = list(a.hazards.filter(uid__in=ids))
+    if not ids or len(linked) != len(ids):
+        raise ValidationError({"hazards": _("These hazards are not linked to the accident.")})
+    before = sorted(h.number for h in a.hazards.all())
+    a.hazards.remove(*linked)
+    _save(a)
+    _audit(
+        actor,
+        "unlink_hazards",
+        a,
+        {"hazards": before},
+        hazards=sorted(h.number for h in a.hazards.all()),
+        unlinked=sorted(h.number for h in linked),
+    )
+    return a
+
+
+def accident_hazards(*, user: Any, accident: Accident) -> QuerySet[Hazard]:
+    """The linked hazards ``user`` may see (others are counted by nobody here)."""
+    return (
+        Hazard.objects.restrict(user, "view")
+        .filter(accidents=accident)
+        .select_related("site")
+        .order_by("-found_at", "-id")
+    )
+
+
+def hazard_accidents(*, user: Any, hazard: Hazard) -> QuerySet[Accident]:
+    """The accidents a hazard was found in, those ``user`` may see."""
+    return (
+        Accident.objects.restrict(user, "view")
+        .filter(hazards=hazard)
+        .select_related(*ACCIDENT_RELATED)
+        .order_by(*ACCIDENT_ORDERING)
+    )
+
+
+def _hazard_list_arg(value: Any) -> list[Any]:
+    if value in (None, ""):
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [v for v in str(value).replace("，", ",").split(",") if v.strip()]
+
+
 # --- one dispatcher for the API and the page -------------------------------------------------
 
 ACTION_LABELS = {
@@ -789,6 +905,8 @@ ACTION_LABELS = {
     "report_received": gettext_lazy("Record receipt of the investigation report"),
     "extend_approval": gettext_lazy("Extend the approval period"),
     "approve": gettext_lazy("Record the approval"),
+    "link_hazards": gettext_lazy("Link hazards found in the investigation"),
+    "unlink_hazards": gettext_lazy("Unlink hazards"),
 }
 ACTIONS = tuple(ACTION_LABELS)
 
@@ -904,6 +1022,11 @@ def run_action(action: str, *, actor: User, accident: Accident, data: dict[str, 
             reference=data.get("reference") or "",
             version=v,
         )
+    if action in ("link_hazards", "unlink_hazards"):
+        hazards = _hazard_list_arg(data.get("hazards"))
+        if action == "link_hazards":
+            return accident_link_hazards(actor=actor, accident=accident, hazards=hazards, version=v)
+        return accident_unlink_hazards(actor=actor, accident=accident, hazards=hazards, version=v)
     raise Http404
 
 
@@ -1027,3 +1150,39 @@ def deadlines_for(accidents: list[Accident]) -> dict[int, dict[str, str]]:
     for clock in rows:
         out[clock.subject_id][clock.name] = clock_due(clock)
     return out
+
+
+#: badge colours of the grades on the dossier
+GRADE_TONES = {
+    AccidentGrade.PARTICULARLY_SERIOUS: "dark",
+    AccidentGrade.SERIOUS: "danger",
+    AccidentGrade.RELATIVELY_LARGE: "warning",
+    AccidentGrade.ORDINARY: "secondary",
+}
+
+
+def dossier_section(*, user: Any, site: Site, limit: int = 50) -> dict[str, Any]:
+    """The accidents section of a site's dossier (one query): staff with ``accident.view``
+    over the accident's unit; hidden from everyone else (the enterprise contact included)."""
+    from django.urls import reverse
+
+    from anxin.core.scoping import can
+    from anxin.safety.dossier import DossierRow
+
+    if not can(user, "accident.view"):
+        return {"show_accidents": False, "accidents": []}
+    rows = [
+        DossierRow(
+            on=timezone.localdate(a.occurred_at),
+            title=f"{a.place} · {a.get_kind_display()}",
+            status=a.get_grade_display(),
+            url=reverse("accident_detail", args=[a.uid]),
+            note=_("%(deaths)s dead, %(injured)s seriously injured")
+            % {"deaths": a.deaths, "injured": a.serious_injuries},
+            tone=GRADE_TONES.get(AccidentGrade(a.grade), "secondary"),
+        )
+        for a in Accident.objects.restrict(user, "view")
+        .filter(site=site)
+        .order_by(*ACCIDENT_ORDERING)[:limit]
+    ]
+    return {"show_accidents": True, "accidents": rows}

@@ -243,6 +243,7 @@ class AccidentDetailOut(AccidentOut):
     fine_range: FineOut
     clocks: list[AccidentClockOut]
     reports: list[AccidentReportOut]
+    hazards: list[str] = Field(description="ids of the hazards found in the investigation")
 
 
 class AccidentListOut(Schema):
@@ -277,6 +278,9 @@ class AccidentActionIn(Schema):
     reason: str = ""
     on: dt.date | None = Field(None, description="pause, resume, report_received, approve")
     reference: str = Field("", max_length=100, description="approve: the document number")
+    hazards: list[str] = Field(
+        default_factory=list, description="link_hazards, unlink_hazards: hazard ids"
+    )
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
@@ -318,7 +322,7 @@ def accident_out(a: Accident, deadlines: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def accident_detail(a: Accident) -> dict[str, Any]:
+def accident_detail(a: Accident, user: Any) -> dict[str, Any]:
     clocks = accidents.accident_clocks(a)
     data = accident_out(a, {n: accidents.clock_due(c) for n, c in clocks.items()})
     fine = accident_rules.FINES[a.grade]
@@ -355,6 +359,12 @@ def accident_detail(a: Accident) -> dict[str, Any]:
                     "note": r.note,
                 }
                 for r in accidents.accident_reports(a)
+            ],
+            "hazards": [
+                str(uid)
+                for uid in accidents.accident_hazards(user=user, accident=a).values_list(
+                    "uid", flat=True
+                )
             ],
         }
     )
@@ -420,13 +430,13 @@ def accidents_create(request: AuthedHttpRequest, payload: AccidentIn) -> Status[
         reporter=payload.reporter,
     )
     accident = accidents.accident_get_for_user(user=request.user, id=str(accident.uid))
-    return Status(201, accident_detail(accident))
+    return Status(201, accident_detail(accident, request.user))
 
 
 @router.get("/accidents/{id}", response=AccidentDetailOut, operation_id="accidents_get")
 def accidents_get(request: AuthedHttpRequest, id: str) -> dict:
     accident = accidents.accident_get_for_user(user=request.user, id=id)
-    return accident_detail(accident)
+    return accident_detail(accident, request.user)
 
 
 @router.post(
@@ -442,4 +452,4 @@ def accidents_action(
     accident = accidents.accident_get_for_user(user=request.user, id=id, action="manage")
     accidents.run_action(action, actor=request.user, accident=accident, data=payload.dict())
     accident = accidents.accident_get_for_user(user=request.user, id=id)
-    return accident_detail(accident)
+    return accident_detail(accident, request.user)

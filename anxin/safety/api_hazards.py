@@ -10,19 +10,23 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import Field
 
+from anxin.core.attachments import content_disposition
 from anxin.core.models import User
 from anxin.core.pagination import keyset_page, url_with_cursor
 from anxin.core.scoping import can
 from anxin.core.types import AuthedHttpRequest
 from anxin.safety import hazards, inspections
 from anxin.safety import selectors_hazards as selectors
+from anxin.safety.documents_enforcement import DOCX_CONTENT_TYPE
+from anxin.safety.documents_inspections import ascii_filename, inspection_record_issue
+from anxin.safety.hazard_review import resumption_applications
 from anxin.safety.hazard_rules import ACTIONS
 from anxin.safety.hazards import site_by_id
 from anxin.safety.models_hazards import Hazard
@@ -92,10 +96,22 @@ class HazardEventOut(Schema):
     data: dict
 
 
+class ResumptionApplicationOut(Schema):
+    number: int
+    text: str
+    status: str = Field(description="pending, approved or refused")
+    applied_at: dt.datetime
+    review_by: dt.date | None = Field(description="the review is due by (16号令 Art. 23)")
+    decided_at: dt.datetime | None
+    reasons: str
+    scan: str | None = Field(description="id of the scanned application among the files")
+
+
 class HazardDetailOut(HazardOut):
     actions: list[str] = Field(description="the steps the caller may take now")
     evidence: list[EvidenceOut]
     timeline: list[HazardEventOut]
+    resumption_applications: list[ResumptionApplicationOut]
 
 
 class HazardListOut(Schema):
@@ -122,7 +138,7 @@ class HazardActionIn(Schema):
     """Body of POST /hazards/{id}/actions/{action}; each action reads the fields it needs."""
 
     version: int | None = Field(None, description="the version you read; stale → 409")
-    # register
+    # register; regrade (general or major)
     site: str | None = None
     grade: str | None = None
     # start_rectification (五落实), register, verify (a new deadline when sent back)
@@ -140,8 +156,10 @@ class HazardActionIn(Schema):
     # list_for_supervision
     unit: str | None = Field(None, description="the supervising authority's unit code")
     document: str = ""
-    # void
+    # void, regrade, refuse_resumption
     reason: str = ""
+    # apply_resumption (the written application; a scan is attached on the page)
+    text: str = Field("", max_length=5000)
 
 
 class HazardFilter(Schema):
@@ -246,12 +264,17 @@ def _reader(user: Any, *actions: str) -> None:
 
 
 def _detail(user: Any, hazard: Hazard) -> dict[str, Any]:
-    return hazard_detail_out(
+    out = hazard_detail_out(
         hazard,
         actions=selectors.hazard_actions(user, hazard),
         evidence=selectors.hazard_evidence(hazard),
         events=selectors.hazard_timeline(hazard),
     )
+    out["resumption_applications"] = [
+        {**row, "scan": str(row["scan"].uid) if row["scan"] is not None else None}
+        for row in resumption_applications(hazard)
+    ]
+    return out
 
 
 def _inspectors_by_pk(items: list[Inspection]) -> dict[int, list[str]]:
@@ -419,6 +442,28 @@ def inspections_create(request: AuthedHttpRequest, payload: InspectionIn) -> Sta
 def inspections_get(request: AuthedHttpRequest, id: str) -> dict:
     inspection = selectors.inspection_get_for_user(user=request.user, id=id)
     return _inspection_detail(inspection)
+
+
+@router.get(
+    "/inspections/{id}/record.docx",
+    operation_id="inspections_record_docx",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The inspection record (.docx, GB/T 9704 layout); the download "
+                "is audited.",
+                "content": {DOCX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+            },
+            404: {"description": "No such inspection for this user."},
+        }
+    },
+)
+def inspections_record_docx(request: AuthedHttpRequest, id: str) -> HttpResponse:
+    inspection = selectors.inspection_get_for_user(user=request.user, id=id)
+    filename, data = inspection_record_issue(actor=request.user, inspection=inspection)
+    response = HttpResponse(data, content_type=DOCX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition(filename, ascii_filename(inspection))
+    return response
 
 
 @router.post(

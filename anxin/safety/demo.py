@@ -130,7 +130,7 @@ def seed_sector_departments(ctx: DemoContext) -> None:
 
 
 def seed(ctx: DemoContext) -> None:
-    from anxin.safety.demo_accidents import seed_accidents
+    from anxin.safety.demo_accidents import link_investigation_hazards, seed_accidents
     from anxin.safety.demo_enforcement import seed_enforcement
     from anxin.safety.demo_hazards import seed_hazards
 
@@ -138,6 +138,7 @@ def seed(ctx: DemoContext) -> None:
     _seed_sites(ctx)
     seed_accidents(ctx)
     seed_hazards(ctx)
+    link_investigation_hazards(ctx)
     seed_enforcement(ctx)
 
 

@@ -285,3 +285,49 @@ def seed_accidents(ctx: DemoContext) -> None:
     made.append(a)
 
     ctx.say(f"safety accidents: {len(made)} created")
+
+
+#: what the investigation found, by kind of accident (a hazard of the site)
+FINDINGS: dict[str, str] = {
+    "production": "冲压机光电保护装置失效，设备检修未执行断电挂牌（上锁挂牌）制度。",
+    "road_traffic": "客运车辆动态监控平台未落实专人值守，驾驶员超时驾驶未被及时纠正。",
+    "fire": "电动自行车在建筑内违规停放充电，仓储区纸箱堆放占用疏散通道。",
+    "construction": "外墙脚手架连墙件设置不足，未按专项施工方案搭设验收。",
+    "hazardous_chemicals": "储罐检修动火作业未进行可燃气体检测，作业审批流于形式。",
+    "poisoning": "有限空间作业未执行“先通风、再检测、后作业”，未配备防护和救援装备。",
+}
+
+
+def link_investigation_hazards(ctx: DemoContext) -> None:
+    """Link the hazards found in each accident's investigation (item 6): the site's own
+    hazards on record, and a hazard registered from the investigation's finding."""
+    from anxin.safety import hazards as hazard_svc
+    from anxin.safety.models_hazards import Hazard
+
+    if Accident.objects.filter(hazards__isnull=False).exists():
+        ctx.say("safety accident hazards: kept the existing links")
+        return
+    now = timezone.now()
+    linked = 0
+    for a in Accident.objects.filter(site__isnull=False).select_related("site", "unit"):
+        found_at = a.occurred_at + timedelta(days=2)
+        if found_at > now - timedelta(hours=1) or a.kind not in FINDINGS:
+            continue
+        assert a.site is not None
+        finding = hazard_svc.hazard_create(
+            actor=None,
+            site=a.site,
+            description=f"事故调查发现：{FINDINGS[a.kind]}",
+            grade="general" if a.grade == "ordinary" else "major",
+            deadline=timezone.localdate(found_at) + timedelta(days=30),
+            found_at=found_at,
+        )
+        on_record = list(
+            svc.accident_hazard_candidates(user=None, accident=a)
+            .filter(found_at__lte=a.occurred_at)
+            .exclude(pk=finding.pk)[:1]
+        )
+        chosen: list[Hazard] = [finding, *on_record]
+        svc.accident_link_hazards(actor=None, accident=a, hazards=chosen)
+        linked += len(chosen)
+    ctx.say(f"safety accident hazards: {linked} linked")

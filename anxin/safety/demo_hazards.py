@@ -26,6 +26,7 @@ from anxin.core.models import RoleAssignment, Unit, User
 from anxin.core.services import role_assign, user_create
 from anxin.safety import hazards as svc
 from anxin.safety import inspections as isvc
+from anxin.safety.hazard_review import hazard_apply_resumption
 from anxin.safety.hazard_rules import HazardGrade, HazardSource, HazardStatus
 from anxin.safety.models import ChecklistTemplate, Sector, Site
 from anxin.safety.models_hazards import Hazard
@@ -335,7 +336,9 @@ def _walk(ctx: DemoContext, h: Hazard, target: str, k: int) -> Hazard:
             at=_moment(h.found_at, 1),
         )
     major = h.grade == HazardGrade.MAJOR
-    stopped = major and k % 2 == 0
+    # production stopped for half the major hazards, and for those left submitted or verified
+    # (so some written applications to resume are under review)
+    stopped = major and (k % 2 == 0 or target in ("submitted", "verified"))
     deadline = h.deadline or timezone.localdate(h.found_at) + timedelta(days=15)
     if target == "rectifying" and k % 3 == 0:
         deadline = min(deadline, timezone.localdate() - timedelta(days=ctx.rng.randint(3, 20)))
@@ -387,6 +390,14 @@ def _walk(ctx: DemoContext, h: Hazard, target: str, k: int) -> Hazard:
         at=done,
     )
     if target == "submitted":
+        if stopped:
+            h = hazard_apply_resumption(
+                actor=contact,
+                hazard=h,
+                version=None,
+                text="我单位已完成隐患整改，现申请恢复生产，请予审查。",
+                at=_moment(done, 1),
+            )
         return h
     h = svc.hazard_verify(
         actor=None,
@@ -396,6 +407,14 @@ def _walk(ctx: DemoContext, h: Hazard, target: str, k: int) -> Hazard:
         notes="现场复查，整改到位，验收合格。",
         at=_moment(done, 2),
     )
+    if stopped:  # the written application to resume (16号令 Art. 23): its 10-day review clock
+        h = hazard_apply_resumption(
+            actor=contact,
+            hazard=h,
+            version=None,
+            text="我单位已按要求完成隐患整改并经验收合格，现申请恢复生产，请予审查。",
+            at=_moment(done, 3),
+        )
     if target == "verified":
         return h
     if stopped:
@@ -403,7 +422,7 @@ def _walk(ctx: DemoContext, h: Hazard, target: str, k: int) -> Hazard:
             actor=None,
             hazard=h,
             version=None,
-            notes="企业提交复产申请，经现场审查同意恢复生产。",
+            notes="经现场审查，同意恢复生产。",
             at=_moment(done, 4),
         )
     return svc.hazard_close(

@@ -57,4 +57,7 @@ def dossier_context(*, user: Any, site: Site, today: date | None = None) -> dict
     from anxin.safety.selectors_enforcement import dossier_section as enforcement_section
 
     context.update(enforcement_section(user=user, site=site))
+    from anxin.safety.accidents import dossier_section as accidents_section
+
+    context.update(accidents_section(user=user, site=site))
     return context

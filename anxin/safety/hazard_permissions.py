@@ -38,6 +38,9 @@ def register_hazard_actions() -> None:
     grant(readers, "hazard.view")
     grant(keepers, "hazard.manage", "hazard.verify")
     grant({Role.UNIT_HEAD, Role.SUPERVISOR}, "hazard.supervise")
+    # A named public reporter's contact details: masked by default; revealing them (to call
+    # back about the report) is an explicit, audited step of those who triage reports.
+    grant(keepers, "hazard.reveal_reporter")
     # The enterprise contact: their own site's hazards, and only they submit the rectification.
     grant({Role.ENTERPRISE}, "hazard.view_own", "hazard.submit")
 

@@ -69,6 +69,16 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None, str]] = {
         None,
         "hazard.supervise",
     ),
+    # an inspector's regrading 一般 ↔ 重大, with a reason (16号令 Art. 3)
+    "regrade": (
+        frozenset({S.REGISTERED, S.RECTIFYING, S.SUBMITTED, S.VERIFIED}),
+        None,
+        "hazard.manage",
+    ),
+    # 16号令 Art. 23: the site's written application to resume, from the contact's own login;
+    # the regulator reviews it within 10 days and approves (above) or refuses with reasons
+    "apply_resumption": (frozenset({S.SUBMITTED, S.VERIFIED}), None, "hazard.submit"),
+    "refuse_resumption": (frozenset({S.SUBMITTED, S.VERIFIED}), None, "hazard.verify"),
     "close": (frozenset({S.VERIFIED}), S.CLOSED, "hazard.manage"),
     "void": (frozenset({S.REPORTED, S.REGISTERED}), S.VOID, "hazard.manage"),
 }
@@ -87,6 +97,20 @@ FIVE_IMPLEMENTATIONS: tuple[tuple[str, Any], ...] = (
     ("deadline", pgettext_lazy("five implementations", "time limit")),
     ("contingency_plan", pgettext_lazy("five implementations", "contingency plan")),
 )
+
+#: 16号令 Art. 23 (and 鄂安〔2010〕20号 Art. 10) [S, configurable]: the regulator reviews the
+#: written application to resume production on site within 10 days of receiving it; the text
+#: does not say 工作日, so calendar days (民法典 Art. 200–203). Settings may override it:
+#: ``SAFETY_RESUMPTION_REVIEW_DAYS``.
+RESUMPTION_REVIEW_DAYS = 10
+RESUMPTION_CLOCK_PREFIX = "resumption_review_"
+
+
+def resumption_review_days() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "SAFETY_RESUMPTION_REVIEW_DAYS", RESUMPTION_REVIEW_DAYS))
+
 
 #: 行政处罚法 Art. 42: 行政处罚应当由具有行政执法资格的执法人员实施。执法人员不得少于两人
 MIN_PENALTY_OFFICERS = 2

@@ -43,7 +43,12 @@ from anxin.safety.hazard_rules import (
 )
 from anxin.safety.hazard_scoping import site_in_scope
 from anxin.safety.models import Site
-from anxin.safety.models_hazards import Hazard, HazardEvent
+from anxin.safety.models_hazards import (
+    Hazard,
+    HazardEvent,
+    ResumptionApplication,
+    ResumptionStatus,
+)
 from anxin.safety.services import site_event_record
 from anxin.supervision import services as clock_services
 from anxin.supervision.choices import OPEN_STATES as CLOCK_OPEN
@@ -82,6 +87,9 @@ def action_label(action: str) -> str:
         "list_for_supervision": pgettext("hazard action", "list for supervision"),
         "close": pgettext("hazard action", "close"),
         "void": pgettext("hazard action", "void"),
+        "regrade": pgettext("hazard action", "regrade"),
+        "apply_resumption": pgettext("hazard action", "apply to resume production"),
+        "refuse_resumption": pgettext("hazard action", "refuse the resumption"),
     }
     return str(labels.get(action, action))
 
@@ -623,9 +631,52 @@ def hazard_approve_resumption(
     hazard.resumption_approved_at = at
     hazard.resumption_approved_by = _who(actor)
     hazard.resumption_notes = (notes or "").strip()
+    application = resumption_decide(
+        actor, hazard, approved=True, notes=hazard.resumption_notes, at=at
+    )
     _save(hazard, "resumption_approved_at", "resumption_approved_by", "resumption_notes")
-    _event(hazard, "resumption_approved", actor, at=at, notes=hazard.resumption_notes)
+    _event(
+        hazard,
+        "resumption_approved",
+        actor,
+        at=at,
+        notes=hazard.resumption_notes,
+        application=application.number if application else None,
+    )
     return hazard
+
+
+def resumption_pending(hazard: Hazard) -> ResumptionApplication | None:
+    return (
+        ResumptionApplication.objects.select_for_update()
+        .filter(hazard=hazard, status=ResumptionStatus.PENDING)
+        .first()
+    )
+
+
+def resumption_decide(
+    actor: User | None, hazard: Hazard, *, approved: bool, notes: str, at: dt.datetime
+) -> ResumptionApplication | None:
+    """Decide the pending written application (if any) and stop its review clock: met when
+    decided within the period (16号令 Art. 23)."""
+    application = resumption_pending(hazard)
+    if application is None:
+        return None
+    application.status = ResumptionStatus.APPROVED if approved else ResumptionStatus.REFUSED
+    application.decided_at = at
+    application.decided_by = _who(actor)
+    application.decision_notes = notes
+    application.save(update_fields=["status", "decided_at", "decided_by", "decision_notes"])
+    live = clocks_for(CLOCK_SUBJECT, hazard.pk).get(application.clock_name)
+    if live is not None and live.state in CLOCK_OPEN:
+        clock_services.clock_stop(
+            actor=actor,
+            subject_type=CLOCK_SUBJECT,
+            subject_id=hazard.pk,
+            name=application.clock_name,
+            on=max(timezone.localdate(at), live.start_on),
+        )
+    return application
 
 
 @transaction.atomic
@@ -839,4 +890,34 @@ def run(action: str, *, actor: User | None, hazard: Hazard, data: dict[str, Any]
         return hazard_close(actor=actor, hazard=hazard, version=v, notes=data.get("notes") or "")
     if action == "void":
         return hazard_void(actor=actor, hazard=hazard, version=v, reason=data.get("reason") or "")
+    if action == "regrade":
+        from anxin.safety.hazard_review import hazard_regrade
+
+        return hazard_regrade(
+            actor=actor,
+            hazard=hazard,
+            version=v,
+            grade=data.get("grade") or "",
+            reason=data.get("reason") or "",
+            responsible=data.get("responsible") or "",
+            measures=data.get("measures") or "",
+            funds=_decimal(data.get("funds"), "funds"),
+            contingency_plan=data.get("contingency_plan") or "",
+        )
+    if action == "apply_resumption":
+        from anxin.safety.hazard_review import hazard_apply_resumption
+
+        return hazard_apply_resumption(
+            actor=actor,
+            hazard=hazard,
+            version=v,
+            text=data.get("text") or "",
+            scan=data.get("scan") or None,
+        )
+    if action == "refuse_resumption":
+        from anxin.safety.hazard_review import hazard_refuse_resumption
+
+        return hazard_refuse_resumption(
+            actor=actor, hazard=hazard, version=v, reasons=data.get("reason") or ""
+        )
     raise ValidationError(_("Unknown action."))

@@ -27,11 +27,17 @@ from django.utils.translation import gettext as _
 from anxin.core.attachments import attachment_add
 from anxin.core.audit import audit_record
 from anxin.core.errors import ServiceError, check_version
-from anxin.core.models import Unit, User
-from anxin.core.scoping import can, unit_in_scope
+from anxin.core.models import User
+from anxin.core.scoping import can
 from anxin.safety.hazard_rules import MIN_PENALTY_OFFICERS, HazardGrade, HazardSource
 from anxin.safety.hazard_scoping import site_in_scope
-from anxin.safety.models import ChecklistItem, ChecklistTemplate, Sector, Site
+
+# plans (专项行动) live in their own module; re-exported for the callers of this one
+from anxin.safety.inspection_plans import (  # noqa: F401
+    inspection_plan_create,
+    inspection_plan_update,
+)
+from anxin.safety.models import ChecklistItem, ChecklistTemplate, Site
 from anxin.safety.models_hazards import Hazard
 from anxin.safety.models_inspections import (
     Inspection,
@@ -171,68 +177,6 @@ def _save_results(actor: User | None, inspection: Inspection, results: Iterable[
                 actor=actor, owner=row, upload=upload, purpose=PHOTO, keep_gps=r.keep_gps
             )
     return len(results)
-
-
-# --- plans (专项行动) -----------------------------------------------------------------------------
-
-
-@transaction.atomic
-def inspection_plan_create(
-    *,
-    actor: User | None,
-    title: str,
-    organiser: Unit,
-    unit: Unit,
-    starts_on: dt.date,
-    ends_on: dt.date,
-    sectors: Iterable[Sector] = (),
-    coverage_target: int = 100,
-    notes: str = "",
-) -> InspectionPlan:
-    _require(actor, "inspection_plan.manage")
-    if actor is not None and not (
-        unit_in_scope(actor, "inspection_plan.manage", organiser)
-        or unit_in_scope(actor, "inspection_plan.manage", unit)
-    ):
-        raise PermissionDenied
-    errors: dict[str, str] = {}
-    title = (title or "").strip()
-    if not title:
-        errors["title"] = _("Give the plan a title.")
-    if ends_on < starts_on:
-        errors["ends_on"] = _("The end cannot be before the start.")
-    if not 0 < int(coverage_target) <= 100:
-        errors["coverage_target"] = _("The coverage target is a percentage from 1 to 100.")
-    if errors:
-        raise ValidationError(errors)
-    plan = InspectionPlan(
-        title=title[:200],
-        organiser=organiser,
-        unit=unit,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        coverage_target=int(coverage_target),
-        notes=(notes or "").strip(),
-        created_by=_user(actor),
-    )
-    plan.save(force_insert=True)
-    sectors = list(sectors)
-    plan.sectors.set(sectors)
-    audit_record(
-        actor=actor,
-        action="inspection_plan.create",
-        obj=plan,
-        after={
-            "title": plan.title,
-            "organiser": organiser.code,
-            "unit": unit.code,
-            "sectors": sorted(s.code for s in sectors),
-            "starts_on": starts_on.isoformat(),
-            "ends_on": ends_on.isoformat(),
-            "coverage_target": plan.coverage_target,
-        },
-    )
-    return plan
 
 
 # --- the record --------------------------------------------------------------------------------

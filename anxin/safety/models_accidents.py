@@ -5,15 +5,9 @@ window, the investigation report, the approval) are rows of supervision's one cl
 ``subject_type = "safety.accident"``; the rules are in :mod:`anxin.safety.accident_rules`, the
 write path in :mod:`anxin.safety.accidents`.
 
-Hook for the hazards found in the investigation (issue item 6, "link the hazards"): when the
-``Hazard`` model exists, add to :class:`Accident`::
-
-    hazards = models.ManyToManyField(
-        "safety.Hazard", verbose_name=_("hazards found in the investigation"),
-        blank=True, related_name="accidents",
-    )
-
-with a service ``accident_link_hazards`` that audits the change.
+The hazards found in the investigation (issue item 6, "link the hazards") are
+``Accident.hazards``; ``accidents.accident_link_hazards`` / ``accident_unlink_hazards`` change
+them, audited.
 """
 
 from __future__ import annotations
@@ -97,6 +91,13 @@ class Accident(models.Model):
     approval_reference = models.CharField(_("approval document number"), max_length=100, blank=True)
     created_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    #: the hazards found in the investigation (事故调查发现的隐患)
+    hazards = models.ManyToManyField(
+        "safety.Hazard",
+        verbose_name=_("hazards found in the investigation"),
+        blank=True,
+        related_name="accidents",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from anxin.core.fields import EncryptedTextField
 from anxin.core.models import Unit, User
@@ -234,3 +235,65 @@ class HazardEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hazard_id} {self.kind}"
+
+
+class ResumptionStatus(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("resumption application", "Under review")
+    APPROVED = "approved", pgettext_lazy("resumption application", "Approved")
+    REFUSED = "refused", pgettext_lazy("resumption application", "Refused")
+
+
+class ResumptionApplication(models.Model):
+    """The site's written application to resume production after a major hazard stopped it
+    (16号令 Art. 23; 安全生产法 Art. 65(3)), and the regulator's decision on it.
+
+    Submitted by the site's enterprise contact from their own login, optionally with a scan of
+    the signed paper (a ``core.Attachment`` of the hazard, purpose ``resumption``). It starts
+    the review clock ``resumption_review_<n>`` in supervision's one table."""
+
+    hazard = models.ForeignKey(
+        Hazard, on_delete=models.CASCADE, related_name="resumption_applications"
+    )
+    number = models.PositiveIntegerField(default=1)
+    text = models.TextField(_("application"))
+    scan = models.ForeignKey(
+        "core.Attachment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    applied_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    applied_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        max_length=10, choices=ResumptionStatus.choices, default=ResumptionStatus.PENDING
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision_notes = models.TextField(_("reasons"), blank=True)
+
+    class Meta:
+        ordering = ["applied_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ResumptionStatus.values),
+                name="safety_resumption_status_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["hazard"],
+                condition=Q(status=ResumptionStatus.PENDING),
+                name="safety_resumption_one_pending",
+            ),
+            models.UniqueConstraint(fields=["hazard", "number"], name="safety_resumption_number"),
+            models.CheckConstraint(
+                condition=~Q(status=ResumptionStatus.REFUSED) | ~Q(decision_notes=""),
+                name="safety_resumption_refusal_reasons",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hazard_id} #{self.number} {self.status}"
+
+    @property
+    def clock_name(self) -> str:
+        return f"resumption_review_{self.number}"

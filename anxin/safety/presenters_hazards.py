@@ -25,6 +25,9 @@ HAZARD_EVENT_LABELS = {
     "closed": pgettext_lazy("hazard event", "Closed (销号)"),
     "voided": pgettext_lazy("hazard event", "Voided"),
     "inspection_task": pgettext_lazy("hazard event", "Inspection arranged"),
+    "regraded": pgettext_lazy("hazard event", "Regraded"),
+    "resumption_applied": pgettext_lazy("hazard event", "Applied in writing to resume production"),
+    "resumption_refused": pgettext_lazy("hazard event", "Resumption of production refused"),
 }
 
 

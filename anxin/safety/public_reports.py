@@ -25,8 +25,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from anxin.core.attachments import attachment_add
+from anxin.core.audit import audit_record
 from anxin.core.choices import UnitKind
 from anxin.core.crypto import sm3_hex
+from anxin.core.identifiers import mask_name, mask_phone
 from anxin.core.models import Unit, User
 from anxin.safety import hazards, inspections, services
 from anxin.safety.hazard_rules import HazardSource, HazardStatus
@@ -161,6 +163,43 @@ def public_view(hazard: Hazard) -> dict[str, Any]:
 def reporter_label(hazard: Hazard) -> str:
     """What staff see of the reporter: the fact of a public report, nothing else."""
     return _("(public report)") if hazard.tracking_digest else ""
+
+
+def reporter_named(hazard: Hazard) -> bool:
+    """A public report whose reporter left a name or phone (not anonymous)."""
+    return bool(hazard.tracking_digest and (hazard.reporter_name or hazard.reporter_phone))
+
+
+def reporter_masked(hazard: Hazard) -> dict[str, str]:
+    """The reporter's contact details masked (李*, 138****5678): what the reveal button hides."""
+    return {
+        "name": mask_name(hazard.reporter_name) if hazard.reporter_name else "",
+        "phone": mask_phone(hazard.reporter_phone) if hazard.reporter_phone else "",
+    }
+
+
+def reporter_may_reveal(user: Any, hazard: Hazard) -> bool:
+    """Staff with ``hazard.reveal_reporter`` over the hazard — never the site's contact."""
+    if not reporter_named(hazard) or user is None or not user.is_authenticated:
+        return False
+    if hazard.site is not None and hazard.site.contact_user_id == user.pk:
+        return False
+    return Hazard.objects.restrict(user, "hazard.reveal_reporter").filter(pk=hazard.pk).exists()
+
+
+@transaction.atomic
+def hazard_reporter_reveal(*, actor: User, hazard: Hazard) -> dict[str, str]:
+    """The reporter's name and phone in full, for a person who may call them back; audited as
+    ``hazard.reporter_revealed`` (the audit keeps who looked, not what they saw)."""
+    if not reporter_may_reveal(actor, hazard):
+        raise PermissionDenied
+    audit_record(
+        actor=actor,
+        action="hazard.reporter_revealed",
+        obj=hazard,
+        after={"name": bool(hazard.reporter_name), "phone": bool(hazard.reporter_phone)},
+    )
+    return {"name": hazard.reporter_name, "phone": hazard.reporter_phone}
 
 
 # --- triage -------------------------------------------------------------------------------------

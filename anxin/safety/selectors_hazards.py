@@ -8,6 +8,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
@@ -25,6 +26,7 @@ from anxin.safety.hazard_rules import (
     HazardGrade,
     HazardSource,
     HazardStatus,
+    needs_resumption_approval,
 )
 from anxin.safety.hazard_scoping import site_in_scope
 from anxin.safety.models import ChecklistItem, Site
@@ -189,11 +191,25 @@ def hazard_may(user: Any, hazard: Hazard, permission: str) -> bool:
 
 def hazard_actions(user: Any, hazard: Hazard) -> list[str]:
     """The steps the person may take now, in the table's order."""
-    return [
+    actions = [
         action
         for action, (allowed, _target, permission) in TRANSITIONS.items()
         if hazard.status in allowed and hazard_may(user, hazard, permission)
     ]
+    if {"apply_resumption", "refuse_resumption"} & set(actions):
+        # the written application (16号令 Art. 23) only where a resumption is still to approve
+        pending = hazard.resumption_applications.filter(status="pending").exists()
+        open_to_apply = (
+            needs_resumption_approval(
+                grade=hazard.grade, production_stopped=hazard.production_stopped
+            )
+            and hazard.resumption_approved_at is None
+        )
+        if pending or not open_to_apply:
+            actions = [a for a in actions if a != "apply_resumption"]
+        if not pending:
+            actions = [a for a in actions if a != "refuse_resumption"]
+    return actions
 
 
 def hazard_timeline(hazard: Hazard) -> list[HazardEvent]:
@@ -365,6 +381,31 @@ def coverage(plan: Any) -> int | None:
     return round(100 * plan.inspected_count / plan.site_count)
 
 
+def plan_sites_pending(*, user: Any, plan: InspectionPlan, limit: int = 100) -> list[Site]:
+    """Sites of the plan's area and sectors (not closed) the person may see and nobody has
+    inspected within the plan's period yet (signed or refused records) — one query."""
+    qs = (
+        Site.objects.restrict(user, "view")
+        .filter(unit__path__startswith=plan.unit.path)
+        .exclude(status="closed")
+        .exclude(
+            Exists(
+                Inspection.objects.filter(
+                    site_id=OuterRef("pk"),
+                    started_at__date__gte=plan.starts_on,
+                    started_at__date__lte=plan.ends_on,
+                ).exclude(status=InspectionStatus.DRAFT)
+            )
+        )
+        .select_related("sector", "unit")
+        .order_by("name", "id")
+    )
+    sector_ids = [s.pk for s in plan.sectors.all()]
+    if sector_ids:
+        qs = qs.filter(sector_id__in=sector_ids)
+    return list(qs[:limit])
+
+
 def plan_choices(*, user: Any, today: date | None = None) -> list[InspectionPlan]:
     today = today or timezone.localdate()
     return list(
@@ -374,11 +415,18 @@ def plan_choices(*, user: Any, today: date | None = None) -> list[InspectionPlan
     )
 
 
-def plan_get(*, user: Any, id: str) -> InspectionPlan:
+def plan_get(*, user: Any, id: str, action: str = "view") -> InspectionPlan:
+    """One plan with its coverage annotations: 404 outside the view scope, 403 in scope
+    without ``action`` over its organiser or area."""
     uid = _uuid(id)
     plan = plan_list(user=user).filter(uid=uid).first() if uid else None
     if plan is None:
         raise Http404
+    if (
+        action != "view"
+        and not InspectionPlan.objects.restrict(user, action).filter(pk=plan.pk).exists()
+    ):
+        raise PermissionDenied
     return plan
 
 

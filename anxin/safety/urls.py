@@ -41,8 +41,21 @@ urlpatterns += [
     path("inspections/new/", views_inspections.inspection_create, name="inspection_create"),
     path("inspections/plans/", views_inspections.plan_list, name="inspection_plan_list"),
     path("inspections/plans/new/", views_inspections.plan_create, name="inspection_plan_create"),
+    path(
+        "inspections/plans/<str:id>/", views_inspections.plan_detail, name="inspection_plan_detail"
+    ),
+    path(
+        "inspections/plans/<str:id>/edit/",
+        views_inspections.plan_edit,
+        name="inspection_plan_edit",
+    ),
     path("inspections/<str:id>/", views_inspections.inspection_detail, name="inspection_detail"),
     path("inspections/<str:id>/fill/", views_inspections.inspection_fill, name="inspection_fill"),
+    path(
+        "inspections/<str:id>/record.docx",
+        views_inspections.inspection_record_docx,
+        name="inspection_record_docx",
+    ),
     path("inspections/<str:id>/sign/", views_inspections.inspection_sign, name="inspection_sign"),
     path(
         "inspections/<str:id>/refusal/",
@@ -70,6 +83,12 @@ urlpatterns += [
     path("hazards/<str:id>/evidence/", views_hazards.hazard_evidence, name="hazard_evidence"),
     path("hazards/<str:id>/act/<slug:action>/", views_hazards.hazard_action, name="hazard_action"),
     path("hazards/<str:id>/files/<str:file>/", views_hazards.hazard_file, name="hazard_file"),
+    path(
+        "hazards/<str:id>/register-new-site/",
+        views_hazards.hazard_register_new_site,
+        name="hazard_register_new_site",
+    ),
+    path("hazards/<str:id>/reporter/", views_hazards.hazard_reporter, name="hazard_reporter"),
 ]
 
 # Ledger import (台账导入) and the hazard ledger export

@@ -349,11 +349,24 @@ def accident_detail(request: AuthedHttpRequest, id: str) -> HttpResponse:
     next_levels = (
         rules.levels_above(accident.highest_level, accident.grade) if accident.highest_level else ()
     )
+    linked = list(accidents.accident_hazards(user=request.user, accident=accident))
+    candidates = (
+        list(
+            accidents.accident_hazard_candidates(user=request.user, accident=accident).exclude(
+                pk__in=[h.pk for h in linked]
+            )[:200]
+        )
+        if may_manage
+        else []
+    )
     return render(
         request,
         "safety/accident_detail.html",
         {
             "accident": accident,
+            "may_manage": may_manage,
+            "linked_hazards": linked,
+            "hazard_candidates": candidates,
             "grading": grading_explained(accident),
             "loss": _money(accident.direct_loss_yuan),
             "clocks": _clock_rows(accident),
@@ -386,6 +399,7 @@ def accident_action(request: AuthedHttpRequest, id: str, action: str) -> HttpRes
     accident = accidents.accident_get_for_user(user=request.user, id=id, action="manage")
     post = request.POST
     data: dict[str, Any] = {k: post.get(k) for k in post if k != "csrfmiddlewaretoken"}
+    data["hazards"] = post.getlist("hazards")
     data["version"] = int(post["version"]) if post.get("version", "").isdigit() else None
     try:
         accidents.run_action(action, actor=request.user, accident=accident, data=data)

@@ -30,8 +30,10 @@ from anxin.core.pagination import keyset_page, url_with_cursor
 from anxin.core.scoping import can
 from anxin.core.types import AuthedHttpRequest
 from anxin.core.views.auth import apply_service_errors
-from anxin.safety import hazards
+from anxin.safety import accidents, hazards
 from anxin.safety import selectors_hazards as selectors
+from anxin.safety.forms import SiteForm
+from anxin.safety.hazard_review import resumption_applications
 from anxin.safety.hazard_rules import (
     ACTIONS,
     CLOCK_NAME,
@@ -42,6 +44,7 @@ from anxin.safety.hazard_rules import (
 )
 from anxin.safety.models import Sector, Site
 from anxin.safety.presenters_hazards import CLOCK_LABELS, hazard_event_label, hazard_tone
+from anxin.safety.public_reports import reporter_masked, reporter_may_reveal
 from anxin.supervision.selectors import clocks_for
 
 
@@ -248,7 +251,16 @@ def hazard_detail(request: AuthedHttpRequest, id: str) -> HttpResponse:
             ],
             "evidence": selectors.hazard_evidence(hazard),
             "recurrences": selectors.hazard_recurrences(hazard),
+            "accidents": (
+                list(accidents.hazard_accidents(user=request.user, hazard=hazard)) if staff else []
+            ),
             "clock": _clock_row(hazard),
+            "resumption_applications": resumption_applications(hazard),
+            "may_reveal_reporter": reporter_may_reveal(request.user, hazard),
+            "reporter_masked": reporter_masked(hazard),
+            "may_register_new_site": hazard.status == HazardStatus.REPORTED
+            and "register" in actions
+            and can(request.user, "site.manage"),
             "actions": actions,
             "may_add_evidence": hazard.status == HazardStatus.RECTIFYING
             and selectors.hazard_may(request.user, hazard, "hazard.submit"),
@@ -278,6 +290,8 @@ def hazard_action(request: AuthedHttpRequest, id: str, action: str) -> HttpRespo
     data: dict[str, Any] = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
     if action == "submit_rectification":
         data["files"] = request.FILES.getlist("files")
+    if action == "apply_resumption":
+        data["scan"] = request.FILES.get("scan")
     try:
         hazards.run(action, actor=request.user, hazard=hazard, data=data)
     except ValidationError as exc:
@@ -365,3 +379,85 @@ def hazard_file(request: AuthedHttpRequest, id: str, file: str) -> HttpResponse:
 def file_response(attachment: Any) -> HttpResponse:
     """A stored file as a download (sandboxed; an <img> still shows an image)."""
     return attachment_response(attachment)
+
+
+# --- triage of public reports: a new site on the spot; the reporter's contact details --------
+
+
+class RegisterNewSiteForm(SiteForm):
+    """The site the report is about, registered on the spot, and the hazard's grade/deadline."""
+
+    grade = forms.ChoiceField(label=gettext_lazy("Grade"), choices=HazardGrade.choices)
+    deadline = forms.DateField(
+        label=gettext_lazy("Deadline"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("version", "status", "latitude", "longitude"):
+            self.fields.pop(name)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def hazard_register_new_site(request: AuthedHttpRequest, id: str) -> HttpResponse:
+    """Triage: the report is about a site not on file — register the site, then the hazard."""
+    from anxin.safety.public_reports import hazard_register_new_site as register
+    from anxin.safety.views import SITE_FIELD_MAP, _site_changes
+
+    hazard = selectors.hazard_get_for_user(user=request.user, id=id, action="manage")
+    if hazard.status != HazardStatus.REPORTED:
+        raise Http404
+    initial = {
+        "address": hazard.place,
+        "unit": hazard.unit.code,
+        "grade": hazard.grade,
+        "risk_level": "yellow",
+    }
+    form = RegisterNewSiteForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        grade, deadline = data.pop("grade"), data.pop("deadline")
+        data["status"] = "active"
+        try:
+            hazard, site = register(
+                actor=request.user,
+                hazard=hazard,
+                version=_int_or_none(request.POST.get("hazard_version")),
+                site_fields=_site_changes(data),
+                grade=grade,
+                deadline=deadline,
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc, SITE_FIELD_MAP)
+        except ServiceError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(
+                request,
+                _("Site %(name)s registered and the hazard registered with it.")
+                % {"name": site.name},
+            )
+            return redirect("hazard_detail", id=hazard.uid)
+    return render(request, "safety/hazard_register_site.html", {"hazard": hazard, "form": form})
+
+
+def _int_or_none(value: Any) -> int | None:
+    return int(value) if str(value or "").isdigit() else None
+
+
+@login_required
+@require_POST
+def hazard_reporter(request: AuthedHttpRequest, id: str) -> HttpResponse:
+    """Reveal a named public reporter's contact details: an explicit, audited step (POST)."""
+    from anxin.safety.public_reports import hazard_reporter_reveal
+
+    hazard = selectors.hazard_get_for_user(user=request.user, id=id)
+    contact = hazard_reporter_reveal(actor=request.user, hazard=hazard)
+    response = render(
+        request, "safety/hazard_reporter.html", {"hazard": hazard, "contact": contact}
+    )
+    response["Cache-Control"] = "no-store"
+    return response

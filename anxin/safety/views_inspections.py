@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from anxin.core.attachments import content_disposition
 from anxin.core.choices import DIVISION_KINDS
 from anxin.core.errors import ServiceError
 from anxin.core.forms import BootstrapMixin, UnitChoiceField
@@ -31,9 +32,11 @@ from anxin.core.types import AuthedHttpRequest
 from anxin.core.views.auth import apply_service_errors
 from anxin.safety import inspections
 from anxin.safety import selectors_hazards as selectors
+from anxin.safety.documents_enforcement import DOCX_CONTENT_TYPE
+from anxin.safety.documents_inspections import ascii_filename, inspection_record_issue
 from anxin.safety.hazard_rules import HazardGrade
 from anxin.safety.models import Sector, Site
-from anxin.safety.models_inspections import InspectionStatus, ResultGrade
+from anxin.safety.models_inspections import InspectionPlan, InspectionStatus, ResultGrade
 from anxin.safety.presenters_hazards import inspection_tone
 from anxin.safety.views_hazards import file_response
 
@@ -182,6 +185,10 @@ class PlanForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["sectors"].widget.attrs["class"] = "form-check-input"
+
+
+class PlanEditForm(PlanForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 # --- list and new ------------------------------------------------------------------------------
@@ -498,4 +505,76 @@ def plan_create(request: AuthedHttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
             return redirect("inspection_plan_list")
-    return render(request, "safety/inspection_plan_form.html", {"form": form})
+    return render(request, "safety/inspection_plan_form.html", {"form": form, "plan": None})
+
+
+@login_required
+@require_GET
+def plan_detail(request: AuthedHttpRequest, id: str) -> HttpResponse:
+    _require(request.user, "inspection_plan.view")
+    plan = selectors.plan_get(user=request.user, id=id)
+    today = timezone.localdate()
+    return render(
+        request,
+        "safety/inspection_plan_detail.html",
+        {
+            "plan": plan,
+            "sectors": list(plan.sectors.order_by("sort_order", "code")),
+            "coverage": selectors.coverage(plan),
+            "phase": "upcoming"
+            if today < plan.starts_on
+            else ("ended" if today > plan.ends_on else "running"),
+            "pending": selectors.plan_sites_pending(user=request.user, plan=plan),
+            "pending_count": plan.site_count - plan.inspected_count,  # type: ignore[attr-defined]
+            "linked_count": selectors.inspection_list(user=request.user, plan=str(plan.uid))
+            .order_by()
+            .count(),
+            "may_edit": InspectionPlan.objects.restrict(request.user, "manage")
+            .filter(pk=plan.pk)
+            .exists(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_edit(request: AuthedHttpRequest, id: str) -> HttpResponse:
+    plan = selectors.plan_get(user=request.user, id=id, action="manage")
+    initial = {
+        "title": plan.title,
+        "organiser": plan.organiser.code,
+        "unit": plan.unit.code,
+        "sectors": [s.code for s in plan.sectors.all()],
+        "starts_on": plan.starts_on,
+        "ends_on": plan.ends_on,
+        "coverage_target": plan.coverage_target,
+        "notes": plan.notes,
+        "version": plan.version,
+    }
+    form = PlanEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            inspections.inspection_plan_update(
+                actor=request.user, plan=plan, version=version, **data
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc, {})
+        except ServiceError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("inspection_plan_detail", id=plan.uid)
+    return render(request, "safety/inspection_plan_form.html", {"form": form, "plan": plan})
+
+
+@login_required
+@require_GET
+def inspection_record_docx(request: AuthedHttpRequest, id: str) -> HttpResponse:
+    """The inspection record as .docx (GB/T 9704 layout); the download is audited."""
+    inspection = selectors.inspection_get_for_user(user=request.user, id=id)
+    filename, data = inspection_record_issue(actor=request.user, inspection=inspection)
+    response = HttpResponse(data, content_type=DOCX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition(filename, ascii_filename(inspection))
+    return response

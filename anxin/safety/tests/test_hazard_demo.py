@@ -49,6 +49,19 @@ def test_seed_hazards():
     contact = User.objects.get(username="enterprise")
     assert Hazard.objects.restrict(contact, "view").exists()
     assert list(selectors.plan_list(user=inspector))
+    # accidents with the hazards found in their investigation (item 6)
+    from anxin.safety.models_accidents import Accident
+    from anxin.safety.models_hazards import ResumptionApplication
+
+    linked = Accident.objects.filter(hazards__isnull=False).distinct()
+    assert linked.exists()
+    assert all(h.site_id == a.site_id for a in linked for h in a.hazards.all())
+    # written applications to resume production: approved, and some under review with a clock
+    statuses = set(ResumptionApplication.objects.values_list("status", flat=True))
+    assert {"approved", "pending"} <= statuses
+    assert Clock.objects.filter(
+        subject_type="safety.hazard", name__startswith="resumption_review_", state="running"
+    ).exists()
 
     seed_hazards(ctx)
     assert Inspection.objects.count() == ctx.count(120)

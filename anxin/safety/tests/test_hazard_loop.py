@@ -119,7 +119,8 @@ def test_a_major_hazard_from_a_failed_item_to_closing(personas, api, site, inspe
     assert r.status_code == 201, r.content
     r = act(contact, hid, "submit_rectification", {"note": "已清理通道"})
     assert r.status_code == 200 and r.json()["status"] == "submitted"
-    assert r.json()["actions"] == []  # the contact may do nothing more
+    # the contact may do nothing more but apply in writing to resume (16号令 Art. 23)
+    assert r.json()["actions"] == ["apply_resumption"]
 
     # the inspector's verification fails: back to rectifying with the reasons
     r = act(staff, hid, "verify", {"passed": False})

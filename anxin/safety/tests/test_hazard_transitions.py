@@ -13,7 +13,7 @@ from django.utils import timezone
 from anxin.safety import hazards
 from anxin.safety.hazard_rules import ACTIONS, TRANSITIONS, HazardStatus
 from anxin.safety.hazards import HazardStateConflict
-from anxin.safety.models_hazards import Hazard
+from anxin.safety.models_hazards import Hazard, ResumptionApplication
 from anxin.safety.tests.hazard_fixtures import file_upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
@@ -39,6 +39,9 @@ def _payload(action: str, hazard: Hazard) -> dict:
         "list_for_supervision": {"unit": "D1"},
         "close": {"notes": "销号"},
         "void": {"reason": "误报"},
+        "regrade": {"grade": "general", "reason": "复核后认定为一般隐患"},
+        "apply_resumption": {"text": "整改已完成，申请恢复生产。"},
+        "refuse_resumption": {"reason": "现场审查未通过"},
     }
     return payloads[action]
 
@@ -60,7 +63,7 @@ def _in_state(make, status: str) -> Hazard:
 
 
 def _actor(action: str, personas, inspector):
-    if action == "submit_rectification":
+    if action in ("submit_rectification", "apply_resumption"):
         return personas.enterprise
     if action == "list_for_supervision":
         return personas.parent
@@ -75,6 +78,8 @@ def test_every_action_from_every_state(action, status, personas, inspector, haza
     if action == "close":  # the resumption was approved (the refusal is tested in the loop)
         Hazard.objects.filter(pk=h.pk).update(resumption_approved_at=timezone.now())
         h = Hazard.objects.get(pk=h.pk)
+    if action == "refuse_resumption":  # a written application is under review
+        ResumptionApplication.objects.create(hazard=h, text="申请复产")
     data = _payload(action, h)
     actor = _actor(action, personas, inspector)
     if status not in allowed:
@@ -114,7 +119,9 @@ def test_every_action_needs_its_permission(action, personas, inspector, hazard_f
         hazards.run(action, actor=personas.viewer, hazard=h, data=_payload(action, h))
 
 
-@pytest.mark.parametrize("action", [a for a in ACTIONS if a != "submit_rectification"])
+@pytest.mark.parametrize(
+    "action", [a for a in ACTIONS if a not in ("submit_rectification", "apply_resumption")]
+)
 def test_the_enterprise_contact_takes_no_other_step(action, personas, hazard_factory):
     allowed, _target, _permission = TRANSITIONS[action]
     h = _in_state(hazard_factory, sorted(allowed)[0])
