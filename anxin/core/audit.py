@@ -21,11 +21,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import models, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from anxin.core.context import current
 from anxin.core.crypto import sm3_hex
 from anxin.core.models import AuditChainHead, AuditEvent
+
+#: Sent by :func:`audit_record` for every audited change, inside the writer's transaction, with
+#: ``event`` (the unsaved-to-chain :class:`AuditEvent`) and ``obj`` (the changed model instance
+#: or ``None``). Other apps listen to it instead of core importing them: ``reports`` keeps its
+#: daily rollups with it and the webhooks queue their deliveries (after commit) from it. A
+#: receiver must not fail the writer's action: it does only cheap, local work.
+audited = Signal()
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +93,9 @@ def audit_record(
         after=_jsonable(after or {}),
     )
     event.save(force_insert=True)
+    # Listeners (rollups, webhooks) see every audited change in the writer's transaction; the
+    # object itself is passed so that they need not read it again.
+    audited.send(sender=AuditEvent, event=event, obj=obj)
     # One seal per transaction is enough: it seals everything committed before it.
     connection = transaction.get_connection()
     if not any(entry[1] is _seal_after_commit for entry in connection.run_on_commit):
