@@ -39,4 +39,5 @@ urlpatterns = [
     path("petitions/", include("anxin.petitions.urls")),
     path("safety/", include("anxin.safety.urls")),
     path("portal/", include("anxin.portal.urls")),
+    path("dashboards/", include("anxin.reports.urls_dashboards")),
 ]

@@ -8,3 +8,15 @@ class ReportsConfig(AppConfig):
     name = "anxin.reports"
     label = "reports"
     verbose_name = _("Statistics and reports")
+
+    def ready(self) -> None:
+        from anxin.core import home_panels, navigation
+        from anxin.core.choices import ADMIN_ROLES, STAFF_ROLES
+        from anxin.core.permissions import grant
+        from anxin.reports import receivers, todo  # noqa: F401
+
+        grant(STAFF_ROLES - ADMIN_ROLES, "dashboard.view")
+        navigation.register(
+            "dashboards", _("Dashboards"), "dashboard_city", "dashboard.view", order=30
+        )
+        home_panels.register("todo", "reports/todo_panel.html", todo.home_panel, order=10)

@@ -1,0 +1,6 @@
+from anxin.reports.models_rollups import (  # noqa: F401
+    AccidentDaily,
+    HazardDaily,
+    InspectionDaily,
+    PetitionDaily,
+)
