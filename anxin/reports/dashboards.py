@@ -205,7 +205,7 @@ def hazards_found_closed(user: Any, period: Period, root: Unit | None = None) ->
         "categories": period.labels,
         "series": [
             _series(
-                _("Found"),
+                _("Hazards found"),
                 found,
                 period,
                 lambda m: _url(
@@ -216,7 +216,7 @@ def hazards_found_closed(user: Any, period: Period, root: Unit | None = None) ->
                 ),
             ),
             _series(
-                _("Closed"),
+                _("Hazards closed"),
                 closed,
                 period,
                 lambda m: _url(
@@ -259,18 +259,18 @@ def accidents_by_grade(user: Any, period: Period, root: Unit | None = None) -> d
 
 
 def _children(user: Any, root: Unit | None) -> list[Unit]:
-    """The units a by-unit chart shows: the root's children, or the person's top scope units."""
+    """The bars of a by-unit chart: the root's children and the root itself (for what sits at
+    the root), or, without a root, the same below the person's widest scope units."""
     if root is not None:
-        kids = list(Unit.objects.filter(parent=root).order_by("code"))
-        return kids or [root]
+        return [*Unit.objects.filter(parent=root).order_by("code"), root]
     q = scope_q(user, "clock.view", ("",))
     if q is None:
         return []
-    tops = Unit.objects.filter(q).filter(parent__isnull=True)
-    if tops.exists():
-        return list(Unit.objects.filter(parent__in=tops).order_by("code"))
     scoped = list(Unit.objects.filter(q).order_by("path"))
-    return [u for u in scoped if not any(u.path.startswith(o.path) and u != o for o in scoped)]
+    tops = [u for u in scoped if not any(u.path.startswith(o.path) and u != o for o in scoped)]
+    if len(tops) == 1:
+        return [*Unit.objects.filter(parent=tops[0]).order_by("code"), tops[0]]
+    return tops
 
 
 def overdue_by_unit(user: Any, root: Unit | None = None) -> dict[str, Any]:
@@ -289,10 +289,14 @@ def overdue_by_unit(user: Any, root: Unit | None = None) -> dict[str, Any]:
     for row in grouped:
         if row["subject_type"] not in counts:
             continue
-        for unit in units:
-            if row["unit__path"].startswith(unit.path):
-                counts[row["subject_type"]][unit.code] += int(row["n"])
-                break
+        # the deepest bar holding the clock's unit (a child before the root)
+        holder = max(
+            (u for u in units if row["unit__path"].startswith(u.path)),
+            key=lambda u: len(u.path),
+            default=None,
+        )
+        if holder is not None:
+            counts[row["subject_type"]][holder.code] += int(row["n"])
     lists = {"petitions.petition": "petition_list", "safety.hazard": "hazard_list"}
     return {
         "key": "overdue_units",
