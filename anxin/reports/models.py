@@ -1,3 +1,4 @@
+from anxin.reports.models_monthly import MonthlyReport  # noqa: F401
 from anxin.reports.models_rollups import (  # noqa: F401
     AccidentDaily,
     HazardDaily,
