@@ -67,6 +67,17 @@ def bump(model: type[models.Model], key: dict[str, Any], **deltas: int) -> None:
 # --- incremental ------------------------------------------------------------------------------
 
 
+RELEVANT_DOMAINS = frozenset({"petition", "hazard", "accident", "inspection"})
+
+
+def is_relevant(event: Any) -> bool:
+    """Whether an audited action may move a counter (cheap: no query)."""
+    action: str = event.action
+    return action.partition(".")[0] in RELEVANT_DOMAINS or (
+        action == "clock.stop" and event.object_type == PETITION_SUBJECT
+    )
+
+
 def apply_event(event: Any, obj: Any) -> None:
     """Map one audited change to counter increments (a no-op for every other action)."""
     action: str = event.action

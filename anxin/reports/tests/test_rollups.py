@@ -194,3 +194,17 @@ def test_rebuild_equals_incremental(
             raise _Rollback
     except _Rollback:
         pass
+
+
+def test_a_failing_rollup_never_fails_the_writer(
+    personas: Any, register: Any, monkeypatch: Any, caplog: Any
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(rollups, "bump", broken)
+    p = register(received_on=dt.date(2026, 9, 16)).petition
+    assert p.pk is not None and not PetitionDaily.objects.exists()
+    assert "rollups: petition.registered on petitions.petition" in caplog.text
+    rollups.rebuild()  # the next rebuild counts it
+    assert PetitionDaily.objects.get().received == 1
