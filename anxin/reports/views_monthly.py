@@ -17,7 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from anxin.core.attachments import attachment_response
 from anxin.core.forms import BootstrapMixin, UnitChoiceField
-from anxin.core.scoping import can, get_for_user
+from anxin.core.models import Unit
+from anxin.core.scoping import can, get_for_user, scope_q
 from anxin.core.types import AuthedHttpRequest
 from anxin.reports import monthly
 from anxin.reports.models_monthly import MonthlyReport, MonthlyReportStatus
@@ -56,6 +57,11 @@ def monthly_list(request: AuthedHttpRequest) -> HttpResponse:
     home = request.user.unit
     initial = {"unit": home.code if home is not None else None, "month": last_month}
     form = MonthlyReportForm(request.POST or None, initial=initial)
+    scope = scope_q(request.user, "monthly_report.request", ("",))
+    units = form.fields["unit"]
+    assert isinstance(units, UnitChoiceField)
+    active = Unit.objects.filter(is_active=True).order_by("path")
+    units.queryset = active.filter(scope) if scope is not None else active.none()
     if request.method == "POST":
         if not may_request:
             raise PermissionDenied

@@ -129,3 +129,12 @@ def test_the_request_enqueues_the_task_after_commit(
         )
     report.refresh_from_db()
     assert (report.status, report.progress) == ("done", 100)  # Huey runs immediately in tests
+
+
+def test_the_form_offers_only_units_in_scope(personas: Any, client_for: Any) -> None:
+    client = client_for(personas.same)
+    form = client.get(reverse("monthly_list")).context["form"]
+    assert {u.code for u in form.fields["unit"].queryset} == {"T1", "V1"}
+    response = client.post(reverse("monthly_list"), {"unit": "T2", "month": "2026-01"})
+    assert response.status_code == 200 and not MonthlyReport.objects.exists()
+    assert "unit" in response.context["form"].errors
