@@ -53,4 +53,5 @@ urlpatterns = [
     # one or more slashes: real clients send /open311/v2//requests.json
     re_path(r"^open311/v2/+", include("anxin.portal.open311.urls")),
     path("reports/", include("anxin.reports.urls")),
+    path("dashboards/", include("anxin.reports.urls_dashboards")),
 ]

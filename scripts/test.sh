@@ -112,8 +112,9 @@ MISSING=()
 if wants_postgres && [[ -z ${DATABASE_URL:-} ]] && ! have_initdb; then MISSING+=(postgresql); fi
 if wants browser; then
     [[ -x /usr/bin/chromium ]] || MISSING+=(chromium)
-    dpkg_ok fonts-noto-cjk || MISSING+=(fonts-noto-cjk)
 fi
+# the pages' screenshots and the monthly reports' charts (anxin/reports/monthly.py) draw CJK text
+if wants_pytest; then dpkg_ok fonts-noto-cjk || MISSING+=(fonts-noto-cjk); fi
 if wants_pytest && ! command -v msgfmt >/dev/null 2>&1; then MISSING+=(gettext); fi
 if ((${#MISSING[@]})); then
     banner "installing Debian packages: ${MISSING[*]}"

@@ -40,6 +40,7 @@ from lxml import etree
 __all__ = [
     "Block",
     "Heading",
+    "Image",
     "KeyValue",
     "OfficialDocument",
     "Paragraph",
@@ -197,7 +198,26 @@ class KeyValue:
     value: str
 
 
-Block = Heading | Paragraph | Table | KeyValue
+@dataclass(frozen=True)
+class Image:
+    """A PNG picture (a chart drawn server-side), centred, ``width_mm`` wide at most the type
+    area (156 mm), its height from the picture's proportions; ``alt`` is its description for
+    screen readers."""
+
+    png: bytes
+    width_mm: float = 150
+    alt: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.png.startswith(b"\x89PNG\r\n\x1a\n"):
+            raise ValueError("an Image block takes PNG bytes")
+
+    @property
+    def pixels(self) -> tuple[int, int]:
+        return int.from_bytes(self.png[16:20], "big"), int.from_bytes(self.png[20:24], "big")
+
+
+Block = Heading | Paragraph | Table | KeyValue | Image
 
 
 @dataclass(kw_only=True)
@@ -276,19 +296,35 @@ def heading_number(level: int, n: int) -> str:
 
 def render(doc: OfficialDocument) -> bytes:
     """The document as .docx bytes (deterministic: the same input gives the same bytes)."""
-    body = _Builder(doc).build()
+    builder = _Builder(doc)
+    body = builder.build()
+    content_types, document_rels = _CONTENT_TYPES, _DOCUMENT_RELS
+    if builder.images:
+        content_types = content_types.replace(
+            '<Default Extension="xml"',
+            '<Default Extension="png" ContentType="image/png"/><Default Extension="xml"',
+        )
+        document_rels = document_rels.replace(
+            "</Relationships>",
+            "".join(
+                f'<Relationship Id="rIdImage{n}" Type="{_REL}/image" Target="media/image{n}.png"/>'
+                for n in range(1, len(builder.images) + 1)
+            )
+            + "</Relationships>",
+        )
     parts: dict[str, str | bytes] = {
-        "[Content_Types].xml": _CONTENT_TYPES,
+        "[Content_Types].xml": content_types,
         "_rels/.rels": _ROOT_RELS,
         "docProps/core.xml": _core_xml(doc),
         "docProps/app.xml": _APP_XML,
-        "word/_rels/document.xml.rels": _DOCUMENT_RELS,
+        "word/_rels/document.xml.rels": document_rels,
         "word/document.xml": _xml(body),
         "word/styles.xml": _STYLES,
         "word/settings.xml": _SETTINGS,
         "word/fontTable.xml": _font_table(),
         "word/footer1.xml": _xml(_footer(odd=True)),
         "word/footer2.xml": _xml(_footer(odd=False)),
+        **{f"word/media/image{n}.png": png for n, png in enumerate(builder.images, start=1)},
     }
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -306,6 +342,10 @@ def render(doc: OfficialDocument) -> bytes:
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
+WP_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+PIC_NS = "http://schemas.openxmlformats.org/drawingml/2006/picture"
+EMU_PER_MM = 36000
 _NSMAP = {"w": W_NS, "r": R_NS}
 
 Element = Any  # lxml.etree._Element (lxml ships no stubs here)
@@ -460,6 +500,7 @@ class _Builder:
         self.root = _el("document")
         self.body = _el("body", self.root)
         self.counters = [0, 0, 0, 0]
+        self.images: list[bytes] = []
 
     def build(self) -> Element:
         doc = self.doc
@@ -536,8 +577,52 @@ class _Builder:
             self._key_value(block, last=last)
         elif isinstance(block, Table):
             self._table(block)
+        elif isinstance(block, Image):
+            self._image(block)
         else:
             raise TypeError(f"not a document block: {block!r}")
+
+    def _image(self, block: Image) -> None:
+        """An inline picture in a paragraph of its own (line spacing "auto", so that the exact
+        body pitch does not clip it)."""
+        self.images.append(block.png)
+        n = len(self.images)
+        px_w, px_h = block.pixels
+        width_mm = min(block.width_mm, TEXT_WIDTH / TWIPS_PER_MM)
+        cx = round(width_mm * EMU_PER_MM)
+        cy = round(cx * px_h / max(px_w, 1))
+        p = _paragraph(self.body, jc="center", keep_next=False)
+        spacing = p.find(_w("pPr")).find(_w("spacing"))
+        spacing.set(_w("line"), "240")
+        spacing.set(_w("lineRule"), "auto")
+        drawing = _el("drawing", _el("r", p))
+        inline = etree.SubElement(drawing, f"{{{WP_NS}}}inline", nsmap={"wp": WP_NS})
+        for side in ("distT", "distB", "distL", "distR"):
+            inline.set(side, "0")
+        etree.SubElement(inline, f"{{{WP_NS}}}extent", cx=str(cx), cy=str(cy))
+        etree.SubElement(
+            inline,
+            f"{{{WP_NS}}}docPr",
+            id=str(n),
+            name=f"Picture {n}",
+            descr=clean_text(block.alt),
+        )
+        graphic = etree.SubElement(inline, f"{{{A_NS}}}graphic", nsmap={"a": A_NS})
+        data = etree.SubElement(graphic, f"{{{A_NS}}}graphicData", uri=PIC_NS)
+        pic = etree.SubElement(data, f"{{{PIC_NS}}}pic", nsmap={"pic": PIC_NS})
+        nv = etree.SubElement(pic, f"{{{PIC_NS}}}nvPicPr")
+        etree.SubElement(nv, f"{{{PIC_NS}}}cNvPr", id=str(n), name=f"image{n}.png")
+        etree.SubElement(nv, f"{{{PIC_NS}}}cNvPicPr")
+        fill = etree.SubElement(pic, f"{{{PIC_NS}}}blipFill")
+        blip = etree.SubElement(fill, f"{{{A_NS}}}blip")
+        blip.set(f"{{{R_NS}}}embed", f"rIdImage{n}")
+        etree.SubElement(etree.SubElement(fill, f"{{{A_NS}}}stretch"), f"{{{A_NS}}}fillRect")
+        sp = etree.SubElement(pic, f"{{{PIC_NS}}}spPr")
+        xfrm = etree.SubElement(sp, f"{{{A_NS}}}xfrm")
+        etree.SubElement(xfrm, f"{{{A_NS}}}off", x="0", y="0")
+        etree.SubElement(xfrm, f"{{{A_NS}}}ext", cx=str(cx), cy=str(cy))
+        geom = etree.SubElement(sp, f"{{{A_NS}}}prstGeom", prst="rect")
+        etree.SubElement(geom, f"{{{A_NS}}}avLst")
 
     def _heading(self, block: Heading, *, last: bool) -> None:
         level = block.level

@@ -21,6 +21,7 @@ FILTERS = (
     "kind",
     "category",
     "unit",
+    "received_in",
     "leader",
     "overdue",
     "backlog",
@@ -56,6 +57,13 @@ def petition_filter(qs: QuerySet[Petition], **params: Any) -> QuerySet[Petition]
         if root is None:
             return qs.none()
         qs = qs.filter(Q(current_unit__path__startswith=root) | Q(lead_unit__path__startswith=root))
+    if params.get("received_in"):  # the registering unit's subtree (dashboards' drill-down)
+        root = (
+            Unit.objects.filter(code=params["received_in"]).values_list("path", flat=True).first()
+        )
+        if root is None:
+            return qs.none()
+        qs = qs.filter(registering_unit__path__startswith=root)
     if params.get("leader"):
         qs = qs.filter(leader__username=params["leader"])
     if str(params.get("overdue", "")).lower() in ("1", "true", "yes", "on"):

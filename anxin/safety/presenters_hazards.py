@@ -52,7 +52,11 @@ SITE_EVENT_LABELS = {
     **{f"hazard_{k}": _HazardLine(v) for k, v in HAZARD_EVENT_LABELS.items()},
 }
 
-CLOCK_LABELS = {CLOCK_NAME: pgettext_lazy("hazard clock", "Rectify by")}
+CLOCK_LABELS = {
+    CLOCK_NAME: pgettext_lazy("hazard clock", "Rectify by"),
+    # resumption_review_<n>: the n-th written application to resume (16号令 Art. 23)
+    "resumption_review": pgettext_lazy("hazard clock", "Review of the application to resume"),
+}
 
 
 def hazard_event_label(kind: str) -> str:

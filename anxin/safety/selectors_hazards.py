@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -112,10 +112,15 @@ def overdue_ids(today: date | None = None) -> QuerySet[Any]:
     ).values("subject_id")
 
 
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
 def hazard_filter(qs: QuerySet[Hazard], **params: Any) -> QuerySet[Hazard]:
     """``status`` (a code, or ``open``), ``grade``, ``sector`` (code), ``unit`` (a unit code:
     hazards whose site's territorial unit is in its subtree or whose regulating department is
-    it or under it), ``overdue``, ``supervised`` (挂牌督办), ``site`` (id), ``source``, ``q``."""
+    it or under it), ``overdue``, ``supervised`` (挂牌督办), ``site`` (id), ``source``, ``q``;
+    ``found_from``/``found_to``, ``closed_from``/``closed_to`` (local days, inclusive)."""
     status = params.get("status")
     if status in HazardStatus.values:
         qs = qs.filter(status=status)
@@ -143,6 +148,12 @@ def hazard_filter(qs: QuerySet[Hazard], **params: Any) -> QuerySet[Hazard]:
         qs = qs.filter(pk__in=overdue_ids())
     if _truthy(params.get("supervised")):
         qs = qs.filter(supervision_unit__isnull=False)
+    for name, field in (("found", "found_at"), ("closed", "closed_at")):
+        # local days, inclusive (the dashboards' drill-down by month)
+        if d := _date(params.get(f"{name}_from")):
+            qs = qs.filter(**{f"{field}__gte": _midnight(d)})
+        if d := _date(params.get(f"{name}_to")):
+            qs = qs.filter(**{f"{field}__lt": _midnight(d + timedelta(days=1))})
     q = str(params.get("q") or "").strip()
     if q:
         qs = qs.filter(Q(description__icontains=q) | Q(site__name__icontains=q))

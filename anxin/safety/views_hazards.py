@@ -96,6 +96,11 @@ class HazardFilterForm(BootstrapMixin, forms.Form):
         required=False,
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
+    # the dashboards' drill-down: found or closed within local days (hidden on the page)
+    found_from = forms.DateField(required=False, widget=forms.HiddenInput)
+    found_to = forms.DateField(required=False, widget=forms.HiddenInput)
+    closed_from = forms.DateField(required=False, widget=forms.HiddenInput)
+    closed_to = forms.DateField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, sectors: list[Sector], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -28,6 +28,15 @@ class SupervisionConfig(AppConfig):
         register_kind("notice.replied", _("Replies to 督办 notices I issued"))
         register_kind("notice.sent_back", _("督办 replies sent back to my unit"))
 
+        from anxin.supervision.links import register_subject_urls, uid_urls
+
+        register_subject_urls(
+            "supervision.supervisionnotice",
+            uid_urls("supervision.SupervisionNotice", "notice_detail"),
+            label=_("Supervision notice"),
+            clock_labels={"reply_by": _("Reply due")},
+        )
+
         from anxin.core import navigation
 
         navigation.register(

@@ -43,7 +43,15 @@ def subject_label(subject_type: str) -> str:
 
 
 def clock_label(subject_type: str, name: str) -> str:
-    return str(_CLOCK_LABELS.get((subject_type, name), name))
+    """The clock's label; a numbered repeat (``reply_by_2``, ``resumption_review_3``) takes its
+    base name's label with the number."""
+    label = _CLOCK_LABELS.get((subject_type, name))
+    if label is None:
+        base, _sep, number = name.rpartition("_")
+        if number.isdigit() and (subject_type, base) in _CLOCK_LABELS:
+            return f"{_CLOCK_LABELS[(subject_type, base)]}（{number}）"
+        return name
+    return str(label)
 
 
 def labels() -> tuple[dict[str, str], dict[tuple[str, str], str]]:

@@ -43,7 +43,10 @@ def _require(user: Any, action: str) -> None:
 def home(request: AuthedHttpRequest) -> HttpResponse:
     grants = grants_of(request.user)
     scopes = selectors.grant_rows(grants)
-    return render(request, "core/home.html", {"scopes": scopes})
+    from anxin.core import home_panels
+
+    panels = home_panels.render_for(request)
+    return render(request, "core/home.html", {"scopes": scopes, "panels": panels})
 
 
 # --- Organisation ---------------------------------------------------------------------------

@@ -1,0 +1,131 @@
+"""Daily rollups: pre-aggregated counters that the dashboards read instead of the ledgers.
+
+Each row is one day × one combination of dimensions; its counters are kept up to date in the
+writer's transaction by :mod:`anxin.reports.receivers` (``F()`` increments, never a scan) and can
+be recomputed from the ledgers with ``manage.py rebuild_rollups`` (:mod:`anxin.reports.rollups`).
+They count matters (cases, hazards, accidents, inspections), never people.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from anxin.core.models import Unit
+
+
+class DailyRow(models.Model):
+    """One day's counters of one combination of dimensions."""
+
+    day = models.DateField(_("day"))
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return str(self.day)
+
+
+class PetitionDaily(DailyRow):
+    """Petitions by day × unit × channel × kind × category.
+
+    ``unit`` is the unit that acted: the registering unit for ``received`` (day: the day
+    received), the unit recorded on the case's timeline for the other steps (the holding unit
+    for accepting and declining, the deciding unit for the reply, the holding unit for closing),
+    and the clock's unit for ``overdue`` (a clock stopped after its due date, on the day it
+    stopped)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=8)
+    kind = models.CharField(max_length=12)
+    category = models.ForeignKey("petitions.Category", on_delete=models.CASCADE, related_name="+")
+    received = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    declined = models.PositiveIntegerField(default=0)
+    replied = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+
+    COUNTERS = ("received", "accepted", "declined", "replied", "closed", "overdue")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "unit", "channel", "kind", "category"],
+                name="reports_petition_daily_key",
+            )
+        ]
+        indexes = [models.Index(fields=["unit", "day"], name="reports_petition_daily_unit")]
+
+
+class HazardDaily(DailyRow):
+    """Hazards by day × territorial unit × regulating department × grade × sector.
+
+    One row carries both units, so a unit's figures (its subtree as territory OR as regulating
+    department) count each hazard once, exactly as the hazard list's ``unit`` filter does.
+    ``found`` on the local day of ``found_at`` when a hazard is registered, ``closed`` on the day
+    of ``closed_at`` (销号)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    regulating_unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    grade = models.CharField(max_length=8)
+    sector = models.ForeignKey("safety.Sector", on_delete=models.CASCADE, related_name="+")
+    found = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+
+    COUNTERS = ("found", "closed")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "unit", "regulating_unit", "grade", "sector"],
+                name="reports_hazard_daily_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["unit", "day"], name="reports_hazard_daily_unit"),
+            models.Index(fields=["regulating_unit", "day"], name="reports_hazard_daily_reg"),
+        ]
+
+
+class AccidentDaily(DailyRow):
+    """Accidents by the day they occurred × unit × (current) grade."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    grade = models.CharField(max_length=24)
+    occurred = models.IntegerField(default=0)
+
+    COUNTERS = ("occurred",)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "unit", "grade"], name="reports_accident_daily_key"
+            )
+        ]
+        indexes = [models.Index(fields=["unit", "day"], name="reports_accident_daily_unit")]
+
+
+class InspectionDaily(DailyRow):
+    """Inspections recorded, by the day of the inspection × the site's territorial unit."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    inspections = models.IntegerField(default=0)
+
+    COUNTERS = ("inspections",)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "unit"], name="reports_inspection_daily_key")
+        ]
+        indexes = [models.Index(fields=["unit", "day"], name="reports_inspection_daily_unit")]
+
+
+ROLLUPS: tuple[type[models.Model], ...] = (
+    PetitionDaily,
+    HazardDaily,
+    AccidentDaily,
+    InspectionDaily,
+)

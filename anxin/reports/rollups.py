@@ -1,0 +1,402 @@
+"""Keeping the daily rollups: increments in the writer's transaction, and a set-based rebuild.
+
+Incremental (:func:`apply_event`, called by :mod:`anxin.reports.receivers` for every audited
+change): an action that moves a counter becomes one ``UPDATE … SET n = n + 1`` on the row of its
+key, or an ``INSERT`` when the row does not exist yet (in a savepoint, so that two writers racing
+to create the same row both end up counted). At most one small indexed read comes before it
+(the timeline row just written, for the unit that acted).
+
+Rebuild (:func:`rebuild`): delete the rows of a date range and recompute them from the ledgers
+with ``GROUP BY`` queries (the timelines ``PetitionEvent`` and ``HazardEvent``, the clocks, the
+accidents and inspections), then insert the aggregated rows in batches. Both paths take every
+dimension from the same columns, so a rebuild equals the increments (``test_rollups_rebuild``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from anxin.reports.models_rollups import AccidentDaily, HazardDaily, InspectionDaily, PetitionDaily
+
+#: timeline kinds of a petition → the counter they move (``signed_off`` only at stage decision)
+PETITION_STEPS = {
+    "accepted": "accepted",
+    "declined": "declined",
+    "signed_off": "replied",
+    "closed": "closed",
+}
+PETITION_SUBJECT = "petitions.petition"
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def local_day(value: dt.datetime | dt.date) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value, _tz()).date()
+    return value
+
+
+def bump(model: type[models.Model], key: dict[str, Any], **deltas: int) -> None:
+    """Add ``deltas`` to the counters of the row of ``key``; create it when missing."""
+    deltas = {k: v for k, v in deltas.items() if v}
+    if not deltas:
+        return
+    manager = model._default_manager
+    changes = {k: F(k) + v for k, v in deltas.items()}
+    if manager.filter(**key).update(**changes):
+        return
+    try:
+        with transaction.atomic():
+            manager.create(**key, **deltas)
+    except IntegrityError:  # another writer created it meanwhile
+        manager.filter(**key).update(**changes)
+
+
+# --- incremental ------------------------------------------------------------------------------
+
+
+RELEVANT_DOMAINS = frozenset({"petition", "hazard", "accident", "inspection"})
+
+
+def is_relevant(event: Any) -> bool:
+    """Whether an audited action may move a counter (cheap: no query)."""
+    action: str = event.action
+    return action.partition(".")[0] in RELEVANT_DOMAINS or (
+        action == "clock.stop" and event.object_type == PETITION_SUBJECT
+    )
+
+
+def apply_event(event: Any, obj: Any) -> None:
+    """Map one audited change to counter increments (a no-op for every other action)."""
+    action: str = event.action
+    domain, _sep, verb = action.partition(".")
+    if domain == "petition" and obj is not None:
+        _petition(verb, event, obj)
+    elif domain == "hazard" and obj is not None and verb in ("registered", "closed"):
+        _hazard(verb, obj)
+    elif domain == "accident" and obj is not None and verb in ("report", "regraded"):
+        _accident(verb, event, obj)
+    elif domain == "inspection" and obj is not None and verb in ("create", "update"):
+        _inspection(verb, event, obj)
+    elif action == "clock.stop" and event.object_type == PETITION_SUBJECT:
+        _petition_clock_missed(event)
+
+
+def _petition_key(petition: Any, day: dt.date, unit_id: int) -> dict[str, Any]:
+    return {
+        "day": day,
+        "unit_id": unit_id,
+        "channel": petition.channel,
+        "kind": petition.kind,
+        "category_id": petition.category_id,
+    }
+
+
+def _petition(verb: str, event: Any, petition: Any) -> None:
+    if verb == "registered":
+        key = _petition_key(petition, petition.received_on, petition.registering_unit_id)
+        bump(PetitionDaily, key, received=1)
+        return
+    counter = PETITION_STEPS.get(verb)
+    if counter is None or (verb == "signed_off" and event.after.get("stage") != "decision"):
+        return
+    from anxin.petitions.models import PetitionEvent
+
+    row = (
+        PetitionEvent.objects.filter(petition_id=petition.pk, kind=verb)
+        .order_by("-id")
+        .values("unit_id", "at")
+        .first()
+    )
+    if row is None:
+        return
+    unit_id = row["unit_id"] or petition.current_unit_id
+    bump(PetitionDaily, _petition_key(petition, local_day(row["at"]), unit_id), **{counter: 1})
+
+
+def _petition_clock_missed(event: Any) -> None:
+    after = event.after or {}
+    if after.get("state") != "missed" or not after.get("stopped_on"):
+        return
+    from anxin.petitions.models import Petition
+
+    petition = (
+        Petition.objects.filter(pk=int(event.object_id))
+        .only("channel", "kind", "category_id")
+        .first()
+    )
+    if petition is None:
+        return
+    day = dt.date.fromisoformat(after["stopped_on"])
+    bump(PetitionDaily, _petition_key(petition, day, int(after["unit_id"])), overdue=1)
+
+
+def _hazard(verb: str, hazard: Any) -> None:
+    site = hazard.site
+    if site is None:
+        return
+    when = hazard.found_at if verb == "registered" else hazard.closed_at
+    if when is None:
+        return
+    key = {
+        "day": local_day(when),
+        "unit_id": site.unit_id,
+        "regulating_unit_id": site.regulating_unit_id,
+        "grade": hazard.grade,
+        "sector_id": site.sector_id,
+    }
+    bump(HazardDaily, key, **{"found" if verb == "registered" else "closed": 1})
+
+
+def _accident(verb: str, event: Any, accident: Any) -> None:
+    key = {"day": local_day(accident.occurred_at), "unit_id": accident.unit_id}
+    if verb == "report":
+        bump(AccidentDaily, {**key, "grade": accident.grade}, occurred=1)
+        return
+    old = (event.before or {}).get("grade")
+    if old and old != accident.grade:
+        bump(AccidentDaily, {**key, "grade": old}, occurred=-1)
+        bump(AccidentDaily, {**key, "grade": accident.grade}, occurred=1)
+
+
+def _inspection(verb: str, event: Any, inspection: Any) -> None:
+    unit_id = inspection.site.unit_id
+    if verb == "create":
+        bump(
+            InspectionDaily,
+            {"day": local_day(inspection.started_at), "unit_id": unit_id},
+            inspections=1,
+        )
+        return
+    old = (event.before or {}).get("started_at")
+    if not old:
+        return
+    old_day = local_day(dt.datetime.fromisoformat(old))
+    new_day = local_day(inspection.started_at)
+    if old_day != new_day:
+        bump(InspectionDaily, {"day": old_day, "unit_id": unit_id}, inspections=-1)
+        bump(InspectionDaily, {"day": new_day, "unit_id": unit_id}, inspections=1)
+
+
+# --- rebuild ----------------------------------------------------------------------------------
+
+
+def _bounds(
+    start: dt.date | None, end: dt.date | None
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    tz = _tz()
+    lo = dt.datetime.combine(start, dt.time.min, tzinfo=tz) if start else None
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz) if end else None
+    return lo, hi
+
+
+def _in_range(qs: Any, field: str, start: Any, end: Any) -> Any:
+    if start is not None:
+        qs = qs.filter(**{f"{field}__gte": start})
+    if end is not None:
+        qs = qs.filter(**{f"{field}__lt" if isinstance(end, dt.datetime) else f"{field}__lte": end})
+    return qs
+
+
+def _merge(
+    into: dict[tuple[Any, ...], dict[str, int]],
+    rows: Iterable[dict[str, Any]],
+    dims: tuple[str, ...],
+    counter: str,
+) -> None:
+    for row in rows:
+        into[tuple(row[d] for d in dims)][counter] += row["n"]
+
+
+def _petition_rows(
+    start: dt.date | None, end: dt.date | None
+) -> dict[tuple[Any, ...], dict[str, int]]:
+    from anxin.petitions.models import Petition, PetitionEvent
+    from anxin.supervision.models import Clock
+
+    dims = ("day", "unit_id", "channel", "kind", "category_id")
+    out: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    lo, hi = _bounds(start, end)
+    events = PetitionEvent.objects.annotate(
+        channel=F("petition__channel"),
+        pkind=F("petition__kind"),
+        category_id=F("petition__category_id"),
+    )
+    received = _in_range(
+        events.filter(kind="registered").annotate(
+            day=F("petition__received_on"), r_unit=F("petition__registering_unit_id")
+        ),
+        "petition__received_on",
+        start,
+        end,
+    )
+    grouped = received.values("day", "r_unit", "channel", "pkind", "category_id").annotate(
+        n=Count("id")
+    )
+    _merge(
+        out, ({**r, "unit_id": r["r_unit"], "kind": r["pkind"]} for r in grouped), dims, "received"
+    )
+    for kind, counter in PETITION_STEPS.items():
+        qs = _in_range(events.filter(kind=kind), "at", lo, hi)
+        if kind == "signed_off":
+            qs = qs.filter(data__stage="decision")
+        grouped = (
+            qs.annotate(
+                day=TruncDate("at", tzinfo=_tz()),
+                r_unit=Coalesce("unit_id", "petition__current_unit_id"),
+            )
+            .values("day", "r_unit", "channel", "pkind", "category_id")
+            .annotate(n=Count("id"))
+        )
+        _merge(
+            out,
+            ({**r, "unit_id": r["r_unit"], "kind": r["pkind"]} for r in grouped),
+            dims,
+            counter,
+        )
+    petition = Petition.objects.filter(pk=OuterRef("subject_id"))
+    missed = _in_range(
+        Clock.objects.filter(subject_type=PETITION_SUBJECT, state="missed"),
+        "stopped_on",
+        start,
+        end,
+    ).annotate(
+        channel=Subquery(petition.values("channel")[:1]),
+        pkind=Subquery(petition.values("kind")[:1]),
+        category_id=Subquery(petition.values("category_id")[:1]),
+    )
+    grouped = (
+        missed.values("stopped_on", "unit_id", "channel", "pkind", "category_id")
+        .annotate(n=Count("id"))
+        .filter(category_id__isnull=False)
+    )
+    _merge(
+        out,
+        ({**r, "day": r["stopped_on"], "kind": r["pkind"]} for r in grouped),
+        dims,
+        "overdue",
+    )
+    return out
+
+
+def _hazard_rows(
+    start: dt.date | None, end: dt.date | None
+) -> dict[tuple[Any, ...], dict[str, int]]:
+    from anxin.safety.models import HazardEvent
+
+    dims = ("day", "unit_id", "regulating_unit_id", "grade", "sector_id")
+    out: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    lo, hi = _bounds(start, end)
+    for kind, field, counter in (
+        ("registered", "found_at", "found"),
+        ("closed", "closed_at", "closed"),
+    ):
+        qs = _in_range(
+            HazardEvent.objects.filter(kind=kind, hazard__site__isnull=False),
+            f"hazard__{field}",
+            lo,
+            hi,
+        )
+        grouped = (
+            qs.annotate(
+                day=TruncDate(f"hazard__{field}", tzinfo=_tz()),
+                r_unit=F("hazard__site__unit_id"),
+                rid=F("hazard__site__regulating_unit_id"),
+                hgrade=F("hazard__grade"),
+                sid=F("hazard__site__sector_id"),
+            )
+            .values("day", "r_unit", "rid", "hgrade", "sid")
+            .annotate(n=Count("id"))
+        )
+        _merge(
+            out,
+            (
+                {
+                    "day": r["day"],
+                    "unit_id": r["r_unit"],
+                    "regulating_unit_id": r["rid"],
+                    "grade": r["hgrade"],
+                    "sector_id": r["sid"],
+                    "n": r["n"],
+                }
+                for r in grouped
+            ),
+            dims,
+            counter,
+        )
+    return out
+
+
+def _accident_rows(
+    start: dt.date | None, end: dt.date | None
+) -> dict[tuple[Any, ...], dict[str, int]]:
+    from anxin.safety.models_accidents import Accident
+
+    out: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    lo, hi = _bounds(start, end)
+    grouped = (
+        _in_range(Accident.objects.all(), "occurred_at", lo, hi)
+        .annotate(day=TruncDate("occurred_at", tzinfo=_tz()))
+        .values("day", "unit_id", "grade")
+        .annotate(n=Count("id"))
+    )
+    _merge(out, grouped, ("day", "unit_id", "grade"), "occurred")
+    return out
+
+
+def _inspection_rows(
+    start: dt.date | None, end: dt.date | None
+) -> dict[tuple[Any, ...], dict[str, int]]:
+    from anxin.safety.models_inspections import Inspection
+
+    out: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    lo, hi = _bounds(start, end)
+    grouped = (
+        _in_range(Inspection.objects.all(), "started_at", lo, hi)
+        .annotate(day=TruncDate("started_at", tzinfo=_tz()), r_unit=F("site__unit_id"))
+        .values("day", "r_unit")
+        .annotate(n=Count("id"))
+    )
+    _merge(out, ({**r, "unit_id": r["r_unit"]} for r in grouped), ("day", "unit_id"), "inspections")
+    return out
+
+
+REBUILDERS: tuple[tuple[type[models.Model], tuple[str, ...], Any], ...] = (
+    (PetitionDaily, ("day", "unit_id", "channel", "kind", "category_id"), _petition_rows),
+    (
+        HazardDaily,
+        ("day", "unit_id", "regulating_unit_id", "grade", "sector_id"),
+        _hazard_rows,
+    ),
+    (AccidentDaily, ("day", "unit_id", "grade"), _accident_rows),
+    (InspectionDaily, ("day", "unit_id"), _inspection_rows),
+)
+
+
+@transaction.atomic
+def rebuild(*, start: dt.date | None = None, end: dt.date | None = None) -> dict[str, int]:
+    """Recompute every rollup row of the days ``start``–``end`` (inclusive; open when None)."""
+    done: dict[str, int] = {}
+    for model, dims, compute in REBUILDERS:
+        _in_range(model._default_manager.all(), "day", start, end).delete()
+        rows = compute(start, end)
+        objs = [
+            model(**dict(zip(dims, key, strict=True)), **counters)
+            for key, counters in rows.items()
+            if any(counters.values())
+        ]
+        model._default_manager.bulk_create(objs, batch_size=1000)
+        done[model._meta.model_name or ""] = len(objs)
+    return done
