@@ -140,6 +140,11 @@ def seed(ctx: DemoContext) -> None:
     seed_hazards(ctx)
     link_investigation_hazards(ctx)
     seed_enforcement(ctx)
+    # 督办 notices on overdue items of both domain apps: supervision seeds before them, so the
+    # last domain app to seed (safety) asks for them
+    from anxin.supervision.demo_notices import seed_notices
+
+    seed_notices(ctx)
 
 
 def _seed_sites(ctx: DemoContext) -> None:

@@ -79,3 +79,11 @@ def test_a_second_run_keeps_existing_data_and_the_same_seed_gives_the_same_peopl
     assert "people: 0 created" in out and "kept the existing ones" in out
     assert list(User.objects.order_by("username").values_list("username", "name")) == people
     assert Petition.objects.count() == petitions > 0
+
+
+def test_demo_has_supervision_notices(settings) -> None:
+    from anxin.supervision.models_notices import SupervisionNotice
+
+    settings.ANXIN_DEMO = True  # the demo supervisor issues them
+    seed()
+    assert SupervisionNotice.objects.exists()

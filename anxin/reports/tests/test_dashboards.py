@@ -197,3 +197,23 @@ def test_my_todo_holds_what_i_am_responsible_for(
     [item] = todo.todo_for(personas.same)
     assert item.mine and item.label.startswith(p.number)
     assert todo.todo_for(personas.sibling) == []
+
+
+def test_my_todo_holds_the_notices_my_unit_must_answer(personas: Any) -> None:
+    from anxin.supervision.notices import notice_issue
+
+    reply_by = timezone.localdate() + dt.timedelta(days=5)
+    notice = notice_issue(
+        actor=personas.parent,
+        kind="letter",
+        matters="请于期限内报告本单位逾期未办结信访事项的整改情况。",
+        reply_by=reply_by,
+        unit=personas.city.T1,
+    )
+    [item] = todo.todo_for(personas.member)
+    assert (item.kind, item.label, item.clock) == ("督办通知", str(notice), "答复期限")
+    assert item.url == reverse("notice_detail", args=[notice.uid])
+    assert item.due_on == reply_by and not item.mine
+    # the issuer's side and another township have nothing to answer
+    assert todo.todo_for(personas.parent) == []
+    assert todo.todo_for(personas.sibling) == []
