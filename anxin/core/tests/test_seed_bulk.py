@@ -100,8 +100,10 @@ def test_records_read_like_the_services_wrote_them(bulk: None) -> None:
     codes = list(Site.objects.values_list("credit_code", flat=True))
     assert len(set(codes)) == len(codes) and all(credit_code_check_ok(c) for c in codes)
     # rows written after the bulk get fresh keys (the sequences were moved past the bulk's)
-    link = PetitionUnit.objects.create(petition=petition, unit=Unit.objects.first(), role="co")
-    assert link.pk > PetitionUnit.objects.exclude(pk=link.pk).order_by("-pk").first().pk
+    link = PetitionUnit.objects.create(
+        petition=petition, unit=Unit.objects.order_by("pk")[0], role="co"
+    )
+    assert link.pk > PetitionUnit.objects.exclude(pk=link.pk).order_by("-pk")[0].pk
 
 
 def test_deterministic_for_a_seed() -> None:
