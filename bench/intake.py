@@ -199,9 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.add("intake failed requests", failed + bare_failed, "requests", 0)
     titles = [a["title"] for a in acked]
     stored = dict(
-        Petition.objects.filter(title__in=titles)
-        .values_list("title")
-        .annotate(n=Count("id"))
+        Petition.objects.filter(title__in=titles).values_list("title").annotate(n=Count("id"))
     )
     bench.add("intake lost", sum(1 for t in titles if t not in stored), "petitions", 0)
     bench.add("intake duplicated", sum(n - 1 for n in stored.values()), "petitions", 0)

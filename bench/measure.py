@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -105,6 +104,7 @@ def personas() -> dict[str, Any]:
         .first()
     )
     township = Unit.objects.get(pk=busiest["current_unit"]) if busiest else city
+    assert city is not None and township is not None, "load_units first"
     for username, role, unit in [
         ("bench_township", Role.HANDLER, township),
         ("bench_city", Role.CLERK, city),
@@ -163,7 +163,11 @@ def ledger(bench: Bench, people: dict[str, Any], repeat: int) -> None:
         def deep(c: Any = client, k: str | None = cursor) -> None:
             assert c.get(url, {"cursor": k} if k else {}).status_code == 200
 
-        for which, fn in [("first page", first), (f"page {page}", deep)]:
+        steps: list[tuple[str, Callable[[], None]]] = [
+            ("first page", first),
+            (f"page {page}", deep),
+        ]
+        for which, fn in steps:
             samples = timed(fn, repeat)
             bench.add(f"ledger {label} {which} p50", pctl(samples, 0.5), "ms", items=total)
             bench.add(f"ledger {label} {which} p95", pctl(samples, 0.95), "ms", 150, items=total)
@@ -184,7 +188,11 @@ def search(bench: Bench, people: dict[str, Any], repeat: int) -> None:
     for label, words in [("2-character", SEARCH_2), ("4-character", SEARCH_4)]:
         samples: list[float] = []
         for word in words:
-            samples += timed(lambda w=word: client.get(url, {"q": w}), repeat)
+
+            def query(w: str = word) -> None:
+                assert client.get(url, {"q": w}).status_code == 200
+
+            samples += timed(query, repeat)
         bench.add(f"search {label} p50", pctl(samples, 0.5), "ms")
         bench.add(f"search {label} p95", pctl(samples, 0.95), "ms", 300)
 

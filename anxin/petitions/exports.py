@@ -72,7 +72,8 @@ COLUMNS = (
 
 def _labels(field: str) -> dict[str, str]:
     """Value → display label of a field with choices, translated once per export."""
-    return {str(k): str(v) for k, v in Petition._meta.get_field(field).flatchoices}
+    choices = Petition._meta.get_field(field).flatchoices  # type: ignore[union-attr]
+    return {str(k): str(v) for k, v in choices}
 
 
 def _rows(qs: Any) -> Iterator[list[Any]]:
