@@ -24,9 +24,11 @@ from anxin.core.api import router as core_router
 from anxin.core.apiauth import AccountPolicyError, ApiKeyAuth, SessionAuth
 from anxin.core.errors import ServiceError
 from anxin.petitions.api import router as petitions_router
+from anxin.reports.api import router as reports_router
 from anxin.safety.api import router as safety_router
 from anxin.safety.api_enforcement import router as enforcement_router
 from anxin.safety.api_hazards import router as hazards_router
+from anxin.supervision.api_notices import router as notices_router
 
 api = NinjaAPI(
     title="Anxin API",
@@ -110,3 +112,5 @@ api.add_router("/", petitions_router)
 api.add_router("/", safety_router)
 api.add_router("/", hazards_router)
 api.add_router("/", enforcement_router)
+api.add_router("/", notices_router)
+api.add_router("/", reports_router)

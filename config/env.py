@@ -8,6 +8,7 @@ pointing at a file (Docker/Kubernetes secrets); the file's content wins over ``N
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 
@@ -59,3 +60,20 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+RATE_RE = re.compile(r"^(?P<count>\d+)/(?P<mult>\d*)(?P<unit>[smhd])$")
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(text: str) -> tuple[int, int] | None:
+    """A rate limit: ``"10/m"`` → (10, 60); ``"100/5m"`` → (100, 300); ``"off"`` → None.
+
+    Raises ValueError for anything else."""
+    text = text.strip().lower()
+    if text in {"off", "none", ""}:
+        return None
+    match = RATE_RE.match(text)
+    if match is None or int(match["count"]) < 1 or match["mult"] == "0":
+        raise ValueError(f"{text!r} is not a rate like 10/m, 100/5m or off")
+    return int(match["count"]), int(match["mult"] or 1) * UNIT_SECONDS[match["unit"]]

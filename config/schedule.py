@@ -28,3 +28,34 @@ def petitions_close_due_job() -> int:
     while closed := petitions_close_due():
         total += closed
     return total
+
+
+@db_periodic_task(crontab(minute="*/15"))
+@lock_task("supervision-sweep")
+def supervision_sweep_job() -> int:
+    """Deadline warnings and the escalation ladder (三色督办), set-based; safe to rerun."""
+    from anxin.supervision.escalation import escalation_sweep
+
+    result = escalation_sweep()
+    return len(result.warned) + len(result.escalated)
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("supervision-outbox")
+def supervision_outbox_job() -> int:
+    """Send queued e-mails and text messages, each once, retrying failures with back-off."""
+    from anxin.supervision.notifications import outbox_deliver
+
+    total = 0
+    while sent := outbox_deliver(limit=100):
+        total += sent
+    return total
+
+
+@db_periodic_task(crontab(minute="*/5"))
+@lock_task("webhooks-requeue")
+def webhooks_requeue_job() -> int:
+    """Hand due webhook deliveries to the queue that never reached it (a crash after commit)."""
+    from anxin.core.webhooks_delivery import webhooks_requeue_due
+
+    return webhooks_requeue_due()

@@ -15,7 +15,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import EnvError, env_bool, env_int, env_list, env_str
+from config.env import EnvError, env_bool, env_int, env_list, env_str, parse_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("ANXIN_VAR_DIR", str(BASE_DIR / "var")))
@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "axes",
     "huey.contrib.djhuey",
     "ninja",
+    "corsheaders",
     "anxin.core",
     "anxin.supervision",
     "anxin.petitions",
@@ -87,6 +88,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # CORS answers (and preflights) only for /api/ and /open311/, only for listed origins.
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -116,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "anxin.core.context_processors.anxin",
+                "anxin.supervision.context_processors.inbox",
             ],
         },
     },
@@ -163,13 +167,71 @@ else:
         "immediate": TESTING,
     }
 
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-        if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+# One cache shared by every server process (the rate limits count in it): Redis when
+# REDIS_URL is set; otherwise the database table ``anxin_cache`` (created by the migrations;
+# ``manage.py createcachetable`` does it by hand) in production, process memory elsewhere.
+# ANXIN_CACHE=database|memory overrides the choice without Redis.
+ANXIN_CACHE = env_str("ANXIN_CACHE", "database" if PRODUCTION else "memory")
+if ANXIN_CACHE not in {"database", "memory"}:
+    raise EnvError(f"ANXIN_CACHE={ANXIN_CACHE!r} must be database or memory")
+if REDIS_URL:
+    _cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+elif ANXIN_CACHE == "database":
+    _cache = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "anxin_cache"}
+else:
+    _cache = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+CACHES = {"default": _cache}
+
+# --- Rate limits on public endpoints (anxin/core/ratelimit.py) ------------------------------
+# "count/period": 10/m, 100/5m, 1000/h, or "off". ANXIN_RATE_LIMITS="scope=rate,..." overrides
+# scopes one by one (benchmarks and load tests raise them explicitly). The test profile has
+# them off unless set; the tests of the limits set their own.
+RATE_LIMIT_DEFAULTS = {
+    "portal_submit": "10/m",  # a petition or a hazard report from the public
+    "portal_booking": "10/m",  # booking a reception day
+    "portal_track": "30/m",  # looking a case or a booking up by its code (and rating it)
+    "open311_post": "10/m",  # POST /open311/v2/requests
 }
+
+
+def _rate_limits() -> dict[str, str]:
+    limits = {k: ("off" if TESTING else v) for k, v in RATE_LIMIT_DEFAULTS.items()}
+    for item in env_list("ANXIN_RATE_LIMITS"):
+        scope, sep, rate = item.partition("=")
+        try:
+            if not sep or not scope.strip():
+                raise ValueError(item)
+            parse_rate(rate)
+        except ValueError as exc:
+            raise EnvError(
+                f"ANXIN_RATE_LIMITS: {item!r} is not scope=rate (rate like 10/m, 100/5m or off)"
+            ) from exc
+        limits[scope.strip()] = rate.strip()
+    return limits
+
+
+ANXIN_RATE_LIMITS = _rate_limits()
+ANXIN_RATE_LIMIT_CACHE = "default"
+
+# --- CORS (django-cors-headers): off unless origins are listed -------------------------------
+CORS_ALLOWED_ORIGINS = env_list("ANXIN_CORS_ALLOWED_ORIGINS", [])
+CORS_URLS_REGEX = r"^/(api|open311)/.*$"
+CORS_ALLOW_CREDENTIALS = False  # API keys in the Authorization header; no cross-site cookies
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "authorization",
+    "content-type",
+    "idempotency-key",
+    "user-agent",
+    "x-requested-with",
+)
+CORS_EXPOSE_HEADERS = ["Retry-After"]
+CORS_PREFLIGHT_MAX_AGE = env_int("ANXIN_CORS_MAX_AGE", 3600, minimum=0)
+
+# --- Webhooks (anxin/core/webhooks.py, docs/webhooks.md) ------------------------------------
+ANXIN_WEBHOOK_MAX_ATTEMPTS = env_int("ANXIN_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+ANXIN_WEBHOOK_TIMEOUT = env_int("ANXIN_WEBHOOK_TIMEOUT", 5, minimum=1)
+ANXIN_WEBHOOK_BACKOFF_SECONDS = env_int("ANXIN_WEBHOOK_BACKOFF_SECONDS", 30, minimum=1)
 
 # --- Authentication (等保 2.0 level 3, application layer) -----------------------------------
 AUTH_USER_MODEL = "core.User"
@@ -307,6 +369,47 @@ ANXIN_VERSION = "0.1.0"
 ANXIN_PORTAL_UNIT = env_str("ANXIN_PORTAL_UNIT", "")
 ANXIN_SUGGESTION_DAYS = env_int("ANXIN_SUGGESTION_DAYS", 60, minimum=1)
 ANXIN_ACCUSATION_DAYS = env_int("ANXIN_ACCUSATION_DAYS", 60, minimum=1)
+
+# Open311 GeoReport v2 (docs/open311.md): the jurisdiction_id this server answers to (empty:
+# any), and the discovery document's contact sentence (empty: a default pointing to the office).
+ANXIN_OPEN311_JURISDICTION = env_str("ANXIN_OPEN311_JURISDICTION", "")
+ANXIN_OPEN311_CONTACT = env_str("ANXIN_OPEN311_CONTACT", "")
+
+
+# Supervision (督办): the three colours, the escalation ladder and the notifications
+# (anxin/supervision/conf.py reads this; docs/supervision.md explains each entry).
+def _escalation_days(name: str, default: list[int]) -> list[int]:
+    raw = env_list(name, [str(d) for d in default])
+    try:
+        days = [int(d) for d in raw]
+    except ValueError:
+        raise EnvError(
+            f"{name}={','.join(raw)!r} must be four whole numbers, e.g. 0,2,5,10"
+        ) from None
+    if len(days) != 4 or days[0] < 0 or days != sorted(days):
+        raise EnvError(
+            f"{name}={','.join(raw)!r} must be four ascending numbers from 0, e.g. 0,2,5,10"
+        )
+    return days
+
+
+_BLUE_DAYS = env_int("ANXIN_BLUE_WORKING_DAYS", 3, minimum=1)
+_YELLOW_DAYS = env_int("ANXIN_YELLOW_WORKING_DAYS", 1, minimum=0)
+if _YELLOW_DAYS > _BLUE_DAYS:
+    raise EnvError("ANXIN_YELLOW_WORKING_DAYS must not exceed ANXIN_BLUE_WORKING_DAYS")
+ANXIN_SUPERVISION = {
+    # blue: due within this many working days (today not counted)
+    "blue_working_days": _BLUE_DAYS,
+    # yellow (the deadline warning): due within this many working days
+    "yellow_working_days": _YELLOW_DAYS,
+    # working days overdue before each step: handler, unit head, supervising office, leader
+    "escalation_working_days": _escalation_days("ANXIN_ESCALATION_WORKING_DAYS", [0, 2, 5, 10]),
+    # channels for a kind nobody has set a preference for (the inbox always gets an entry)
+    "email_by_default": env_bool("ANXIN_NOTIFY_EMAIL_DEFAULT", True),
+    "sms_by_default": env_bool("ANXIN_NOTIFY_SMS_DEFAULT", False),
+    "sms_backend": env_str("ANXIN_SMS_BACKEND", "anxin.supervision.sms.LoggingSmsBackend"),
+    "outbox_max_attempts": env_int("ANXIN_OUTBOX_MAX_ATTEMPTS", 6, minimum=1),
+}
 
 # axes.W006 asks to lock by IP address as well. 等保 asks to lock the *account*; municipal offices
 # sit behind shared NAT addresses, where an IP lock would shut out a whole office.

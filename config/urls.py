@@ -1,8 +1,9 @@
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from anxin.core.views import auth, health, pages
 from anxin.core.views import calendar as calendar_views
+from anxin.core.views import webhooks as webhook_views
 from config.api import api
 
 urlpatterns = [
@@ -36,7 +37,20 @@ urlpatterns = [
         calendar_views.calendar_day_delete,
         name="calendar_day_delete",
     ),
+    path("settings/webhooks/", webhook_views.webhook_list, name="webhook_list"),
+    path("settings/webhooks/new/", webhook_views.webhook_create, name="webhook_create"),
+    path("settings/webhooks/<int:pk>/", webhook_views.webhook_detail, name="webhook_detail"),
+    path("settings/webhooks/<int:pk>/edit/", webhook_views.webhook_edit, name="webhook_edit"),
+    path(
+        "settings/webhooks/deliveries/<int:pk>/replay/",
+        webhook_views.webhook_replay,
+        name="webhook_replay",
+    ),
     path("petitions/", include("anxin.petitions.urls")),
     path("safety/", include("anxin.safety.urls")),
+    path("supervision/", include("anxin.supervision.urls")),
     path("portal/", include("anxin.portal.urls")),
+    # one or more slashes: real clients send /open311/v2//requests.json
+    re_path(r"^open311/v2/+", include("anxin.portal.open311.urls")),
+    path("reports/", include("anxin.reports.urls")),
 ]

@@ -49,6 +49,7 @@ def register_core_navigation() -> None:
     navigation.register(
         "calendar", _("Working-day calendar"), "calendar", "calendar.manage", order=83
     )
+    navigation.register("webhooks", _("Webhooks"), "webhook_list", "webhook.manage", order=84)
 
 
 def register_core_actions() -> None:

@@ -34,6 +34,9 @@ class PetitionsConfig(AppConfig):
         from anxin.petitions.reception import register_reception_actions
 
         register_reception_actions()
+        from anxin.petitions.notice_subjects import register_notice_subjects
+
+        register_notice_subjects()
 
         from anxin.core import navigation
 
@@ -44,4 +47,14 @@ class PetitionsConfig(AppConfig):
             "reception_session_list",
             "reception.view",
             order=11,
+        )
+
+        from anxin.petitions.presenters import CLOCK_LABELS
+        from anxin.supervision.links import register_subject_urls, uid_urls
+
+        register_subject_urls(
+            "petitions.petition",
+            uid_urls("petitions.Petition", "petition_detail"),
+            label=_("Petition"),
+            clock_labels=CLOCK_LABELS,
         )

@@ -187,6 +187,8 @@ class Petition(models.Model):
             models.Index(
                 fields=["is_backlog"], condition=Q(is_backlog=True), name="petition_backlog"
             ),
+            # the indicators' cohort "closed in the period" (reports)
+            models.Index(fields=["status", "closed_at"], name="petition_closed"),
         ]
 
     def __str__(self) -> str:
@@ -296,6 +298,10 @@ class Decision(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["petition", "stage"], name="decision_one_per_stage"),
+        ]
+        indexes = [
+            # the indicators' cohort "answered in writing in the period" (reports)
+            models.Index(fields=["stage", "signed_off_at"], name="decision_signed_off"),
         ]
 
     def __str__(self) -> str:

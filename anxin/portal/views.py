@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from anxin.core.errors import ServiceError
 from anxin.core.models import Unit
+from anxin.core.ratelimit import ratelimit
 from anxin.core.views.auth import apply_service_errors
 from anxin.petitions import selectors, services
 from anxin.petitions.choices import Channel, Rating, Status
@@ -56,6 +57,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimit("portal_submit")
 def petition_submit(request: HttpRequest) -> HttpResponse:
     form = PortalPetitionForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -134,6 +136,7 @@ def _public_view(petition: Petition, code: str, **extra: Any) -> dict[str, Any]:
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimit("portal_track")
 def track(request: HttpRequest) -> HttpResponse:
     form = TrackForm(request.POST or None)
     if request.method != "POST" or not form.is_valid():

@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from anxin.core.forms import BootstrapMixin
+from anxin.core.ratelimit import ratelimit
 from anxin.core.views.auth import apply_service_errors
 from anxin.petitions.forms import ATTACHMENT_HELP, MultipleFileField
 from anxin.safety import public_reports
@@ -58,6 +59,7 @@ class HazardTrackForm(BootstrapMixin, forms.Form):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@ratelimit("portal_submit")
 def hazard_report(request: HttpRequest) -> HttpResponse:
     form = HazardReportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -81,6 +83,7 @@ def hazard_report(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@ratelimit("portal_track")
 def hazard_track(request: HttpRequest) -> HttpResponse:
     form = HazardTrackForm(request.POST or None)
     if request.method != "POST" or not form.is_valid():

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from anxin.core.errors import ServiceError
 from anxin.core.identifiers import mask_name, mask_phone
+from anxin.core.ratelimit import ratelimit
 from anxin.core.views.auth import apply_service_errors
 from anxin.petitions import reception
 from anxin.petitions import selectors_reception as selectors
@@ -38,6 +39,7 @@ def reception_list(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@ratelimit("portal_booking")
 def reception_book(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.reception_session_public(pk)
     if session is None:
@@ -70,6 +72,7 @@ def reception_book(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@ratelimit("portal_track")
 def reception_lookup(request: HttpRequest) -> HttpResponse:
     """Look a booking up by its code (POST only) and, if asked, cancel it."""
     form = ReceptionCodeForm(request.POST or None)

@@ -8,3 +8,8 @@ class ReportsConfig(AppConfig):
     name = "anxin.reports"
     label = "reports"
     verbose_name = _("Statistics and reports")
+
+    def ready(self) -> None:
+        from anxin.reports.permissions_kpis import register_kpi_actions
+
+        register_kpi_actions()

@@ -30,3 +30,44 @@ OPEN_STATES = frozenset({ClockState.RUNNING, ClockState.PAUSED})
 STOPPED_STATES = frozenset({ClockState.MET, ClockState.MISSED})
 #: rules whose due date a change of the working-day calendar never moves
 CALENDAR_FREE_RULES = frozenset({ClockRule.FIXED, ClockRule.HOURS})
+
+
+class EscalationLevel(models.TextChoices):
+    """The steps of 三色督办: a warning when a clock turns yellow, then the overdue ladder."""
+
+    WARNING = "warning", _("Deadline warning")
+    HANDLER = "handler", _("Overdue: handler")
+    UNIT_HEAD = "unit_head", _("Overdue: unit head")
+    SUPERVISOR = "supervisor", _("Overdue: supervising office")
+    LEADER = "leader", _("Overdue: responsible leader")
+
+
+#: the overdue steps in order; ``ANXIN_SUPERVISION["escalation_working_days"]`` pairs with them
+LADDER = (
+    EscalationLevel.HANDLER,
+    EscalationLevel.UNIT_HEAD,
+    EscalationLevel.SUPERVISOR,
+    EscalationLevel.LEADER,
+)
+
+
+class Colour(models.TextChoices):
+    """三色督办 of an open clock (computed, never stored)."""
+
+    RED = "red", _("Red: overdue")
+    YELLOW = "yellow", _("Yellow: warning")
+    BLUE = "blue", _("Blue: due soon")
+    NORMAL = "normal", _("On schedule")
+    PAUSED = "paused", _("Paused")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")

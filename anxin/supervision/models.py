@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anxin.core.scoping import RestrictedQuerySet
-from anxin.supervision.choices import ClockRule, ClockState
+from anxin.supervision.choices import ClockRule, ClockState, EscalationLevel
 
 
 class ClockQuerySet(RestrictedQuerySet["Clock"]):
@@ -48,6 +48,16 @@ class Clock(models.Model):
     responsible = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("responsible person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    #: the responsible leader (a petition's 包案 leader), set by the domain app; the last step
+    #: of the escalation ladder falls back to the unit heads of the parent unit when empty
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible leader"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -132,6 +142,10 @@ class Clock(models.Model):
             ),
             models.Index(fields=["subject_type", "subject_id"], name="supervision_clock_subject"),
             models.Index(fields=["unit", "state", "due_on"], name="supervision_clock_unit_due"),
+            # the timeliness indicators: one kind of clock of one app due in a period (reports)
+            models.Index(
+                fields=["subject_type", "name", "due_on"], name="supervision_clock_name_due"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -139,3 +153,96 @@ class Clock(models.Model):
             timezone.localtime(self.due_at).isoformat() if self.due_at is not None else self.due_on
         )
         return f"{self.subject_type}:{self.subject_id} {self.name} → {due}"
+
+
+class ClockPause(models.Model):
+    """One pause of a clock (a hearing, a technical appraisal): from, to, why and who."""
+
+    clock = models.ForeignKey(Clock, on_delete=models.CASCADE, related_name="pauses")
+    paused_on = models.DateField(_("paused on"))
+    resumed_on = models.DateField(_("resumed on"), null=True, blank=True)
+    #: days not counted, in the clock rule's unit (set when the pause ends)
+    days_not_counted = models.PositiveIntegerField(_("days not counted"), default=0)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("paused by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resumed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resumed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("clock pause")
+        verbose_name_plural = _("clock pauses")
+        constraints = [
+            # At most one open pause per clock.
+            models.UniqueConstraint(
+                fields=["clock"],
+                condition=Q(resumed_on__isnull=True),
+                name="supervision_clockpause_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clock_id}: {self.paused_on} → {self.resumed_on or '…'}"
+
+
+class Escalation(models.Model):
+    """One step of the 督办 ladder reached by one clock, recorded once (unique clock + level).
+
+    Written only by :func:`anxin.supervision.escalation.escalation_sweep` with ``INSERT …
+    SELECT`` that ignores conflicts; ``run`` names the sweep batch that claimed the row, so the
+    notifications of exactly the rows this batch inserted are created in the same transaction.
+    """
+
+    clock = models.ForeignKey(Clock, on_delete=models.CASCADE, related_name="escalations")
+    level = models.CharField(_("level"), max_length=12, choices=EscalationLevel.choices)
+    due_on = models.DateField(_("due on"))
+    run = models.CharField(max_length=32, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        constraints = [
+            models.UniqueConstraint(fields=["clock", "level"], name="supervision_escalation_once"),
+            models.CheckConstraint(
+                condition=Q(level__in=EscalationLevel.values),
+                name="supervision_escalation_level_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clock_id} {self.level}"
+
+
+from anxin.supervision.models_notifications import (  # noqa: E402
+    Notification,
+    NotificationPreference,
+    OutboxMessage,
+)
+
+__all__ = [
+    "Clock",
+    "ClockPause",
+    "Escalation",
+    "Notification",
+    "NotificationPreference",
+    "OutboxMessage",
+]
+from anxin.supervision.models_notices import (  # noqa: E402,F401
+    NoticeCounter,
+    NoticeReply,
+    SupervisionNotice,
+)

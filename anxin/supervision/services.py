@@ -29,7 +29,7 @@ from anxin.core.audit import audit_record
 from anxin.core.calendar import WorkingCalendar
 from anxin.core.models import Unit, User
 from anxin.supervision.choices import CALENDAR_FREE_RULES, OPEN_STATES, ClockRule, ClockState
-from anxin.supervision.models import Clock
+from anxin.supervision.models import Clock, ClockPause
 from anxin.supervision.rules import compute_due, compute_due_at, paused_span
 from anxin.supervision.signals import ClockMove, clocks_recomputed
 
@@ -55,6 +55,7 @@ SNAPSHOT_FIELDS = (
     "stopped_on",
     "unit_id",
     "responsible_id",
+    "leader_id",
 )
 
 
@@ -188,6 +189,7 @@ def clock_start(
     due_on: dt.date | None = None,
     start_at: dt.datetime | None = None,
     hours: int | None = None,
+    leader: User | None = None,
 ) -> Clock:
     """Start a clock of ``days`` counted from ``start_on`` (the start day itself not counted).
 
@@ -237,6 +239,8 @@ def clock_start(
             errors["days"] = _("The number of days is a whole number, zero or more.")
     if not isinstance(unit, Unit) or unit.pk is None:
         errors["unit"] = _("A clock belongs to a unit.")
+    if leader is not None and (not isinstance(leader, User) or leader.pk is None):
+        errors["leader"] = _("The leader must be a saved user.")
     if errors:
         raise ValidationError(errors)
     assert days is not None
@@ -256,6 +260,7 @@ def clock_start(
         name=name,
         unit=unit,
         responsible=responsible,
+        leader=leader,
         rule=rule,
         start_on=start_on,
         start_at=start_at if rule == ClockRule.HOURS else None,
@@ -307,9 +312,19 @@ def clock_extend(
 
 @transaction.atomic
 def clock_pause(
-    *, actor: User | None, subject_type: str, subject_id: int, name: str, on: dt.date
+    *,
+    actor: User | None,
+    subject_type: str,
+    subject_id: int,
+    name: str,
+    on: dt.date,
+    reason: str = "",
 ) -> Clock:
-    """Stop counting from ``on`` (a hearing, Art. 36; a technical appraisal, 493号令 Art. 27)."""
+    """Stop counting from ``on`` (a hearing, Art. 36; a technical appraisal, 493号令 Art. 27).
+
+    The pause is recorded as a :class:`ClockPause` row (from, reason, who); the resume fills in
+    its end and the days not counted.
+    """
     clock = _locked(subject_type, subject_id, name)
     _require_days_clock(clock)
     _check_date("on", on)
@@ -322,11 +337,26 @@ def clock_pause(
             {"on": _("The deadline has passed: an overdue clock cannot be paused.")}
         )
     before = _snapshot(clock)
+    reason = (reason or "").strip()
+    if len(reason) > 200:
+        raise ValidationError({"reason": _("Keep the reason within 200 characters.")})
     clock.state = ClockState.PAUSED
     clock.paused_since = on
     _save(clock, ["state", "paused_since"])
-    _audit(actor, "clock.pause", clock, before)
+    ClockPause.objects.create(clock=clock, paused_on=on, reason=reason, actor=_user_or_none(actor))
+    _audit(actor, "clock.pause", clock, before, {"reason": reason})
     return clock
+
+
+def _user_or_none(actor: Any) -> User | None:
+    return actor if isinstance(actor, User) and actor.pk is not None else None
+
+
+def _close_pause(clock: Clock, on: dt.date, span: int, actor: Any) -> None:
+    """End the clock's open :class:`ClockPause` row (one UPDATE; none open: nothing)."""
+    ClockPause.objects.filter(clock=clock, resumed_on__isnull=True).update(
+        resumed_on=on, days_not_counted=span, resumed_by=_user_or_none(actor)
+    )
 
 
 def _fold_pause(clock: Clock, on: dt.date) -> int:
@@ -353,6 +383,7 @@ def clock_resume(
         raise ValidationError({"on": _("A clock cannot resume before it was paused.")})
     before = _snapshot(clock)
     span = _fold_pause(clock, on)
+    _close_pause(clock, on, span, actor)
     clock.state = ClockState.RUNNING
     _save(clock, ["state", "paused_since", "paused_days", "due_on"])
     _audit(actor, "clock.resume", clock, before, {"paused_days_added": span})
@@ -400,7 +431,8 @@ def clock_stop(
         raise ValidationError({"on": _("A clock cannot stop before it starts.")})
     before = _snapshot(clock)
     if clock.state == ClockState.PAUSED:
-        _fold_pause(clock, max(on, clock.paused_since or on))
+        resumed = max(on, clock.paused_since or on)
+        _close_pause(clock, resumed, _fold_pause(clock, resumed), actor)
     if clock.rule == ClockRule.HOURS:
         assert at is not None and clock.due_at is not None
         in_time = at <= clock.due_at
@@ -432,12 +464,52 @@ def clock_cancel(
     on = on if on is not None else timezone.localdate()
     _check_date("on", on)
     before = _snapshot(clock)
+    if clock.state == ClockState.PAUSED:
+        _close_pause(clock, max(on, clock.paused_since or on), 0, actor)
     clock.state = ClockState.CANCELLED
     clock.paused_since = None
     clock.stopped_on = on
     _save(clock, ["state", "paused_since", "stopped_on"])
     _audit(actor, "clock.cancel", clock, before, {"reason": reason})
     return clock
+
+
+@transaction.atomic
+def clock_set_leader(
+    *,
+    actor: User | None,
+    subject_type: str,
+    subject_id: int,
+    leader: User | None,
+    names: Iterable[str] | None = None,
+) -> int:
+    """Name the responsible leader (a petition's 包案 leader) on the item's open clocks.
+
+    The last step of the escalation ladder goes to this person. Returns the clocks changed.
+    """
+    _check_key(subject_type, subject_id, "x")
+    if leader is not None and (not isinstance(leader, User) or leader.pk is None):
+        raise ValidationError({"leader": _("The leader must be a saved user.")})
+    qs = (
+        Clock.objects.select_for_update()
+        .of(subject_type, subject_id)
+        .filter(state__in=[ClockState.RUNNING, ClockState.PAUSED])
+        .order_by("pk")
+    )
+    if names is not None:
+        qs = qs.filter(name__in=list(names))
+    leader_id = getattr(leader, "pk", None)
+    changed = [c for c in qs if c.leader_id != leader_id]
+    now = timezone.now()
+    for clock in changed:
+        before = _snapshot(clock)
+        clock.leader = leader
+        clock.version += 1
+        clock.updated_at = now
+        _audit(actor, "clock.set_leader", clock, before)
+    if changed:
+        Clock.objects.bulk_update(changed, ["leader", "version", "updated_at"])
+    return len(changed)
 
 
 # --- Moving ------------------------------------------------------------------------------------

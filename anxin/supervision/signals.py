@@ -22,3 +22,11 @@ class ClockMove(NamedTuple):
 #: :class:`ClockMove`, only clocks whose due date moved), ``dates`` (the changed calendar days)
 #: and ``actor``. A receiver picks its own ``subject_type`` out of ``changes``.
 clocks_recomputed = Signal()
+
+#: Sent after the commit of a sweep batch with ``clock_ids``: the clocks that have just turned
+#: yellow (deadline warning recorded for the first time). For webhooks and domain timelines.
+deadline_warning = Signal()
+
+#: Sent after the commit of a sweep batch with ``clock_ids`` (the clocks that reached a new
+#: escalation step) and ``escalations`` (a list of ``(clock_id, level)``).
+clocks_overdue = Signal()

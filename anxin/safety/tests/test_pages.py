@@ -116,8 +116,9 @@ def test_the_site_list_query_count_is_constant(personas, client_for, make_site):
     assert response.content.decode().count("工厂05") >= 1
     assert counts[0] == counts[1] == len(ctx.captured_queries), counts
     # session, user, grants, sectors (filter), count, the page of sites with their units and
-    # sector in one join, the header's home unit, and the session's save (3 statements)
-    assert counts[0] == 10, counts
+    # sector in one join, the header's home unit, the unread-notification badge
+    # (supervision's context processor), and the session's save (3 statements)
+    assert counts[0] == 11, counts
 
 
 def test_register_a_site_from_the_page_with_a_warning(personas, client_for, sector):

@@ -1,0 +1,412 @@
+"""The 督办 sweep: deadline warnings and the escalation ladder, set-based and idempotent.
+
+One run (:func:`escalation_sweep`, the periodic job ``supervision_sweep_job``) walks the running
+clocks that are yellow or red in batches of clock ids. Each batch is **one transaction** made of
+a fixed number of statements, whatever the number of clocks:
+
+1. ``SELECT MAX(id)`` of the next :data:`BATCH` candidate clocks (keyset on the id);
+2. for each step (the warning, then handler → unit head → supervising office → leader):
+   ``INSERT INTO escalation … SELECT`` the clocks of the batch that reached the step and have
+   no row for it yet, **ignoring conflicts** on the unique ``(clock, level)``, each row marked
+   with this batch's ``run`` token; then ``INSERT INTO notification … SELECT`` for the
+   recipients of exactly the rows marked with that token, and the same for the outbox (e-mail,
+   SMS) according to the recipients' preferences;
+3. one audit event listing what the batch recorded; after commit, the signals
+   :data:`~anxin.supervision.signals.deadline_warning` and
+   :data:`~anxin.supervision.signals.clocks_overdue` with the clock ids.
+
+Why it is idempotent: a step is recorded at most once (the unique constraint), and its
+notifications are created in the same transaction as the row that claims it, only by the batch
+that inserted it. A run killed halfway loses its uncommitted batch entirely (rows and notices),
+so a rerun finds those clocks unclaimed and notifies them; committed batches are never redone.
+Two overlapping runs on PostgreSQL: the second run's insert of a row the first has inserted
+waits for the first to commit and is then skipped (``ON CONFLICT DO NOTHING``), so it creates
+no notice for it. Notifications and outbox rows also carry unique ``dedupe_key`` values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from anxin.core.audit import audit_record
+from anxin.core.choices import Role
+from anxin.core.models import RoleAssignment, Unit, User
+from anxin.supervision.choices import (
+    Channel,
+    ClockRule,
+    ClockState,
+    EscalationLevel,
+    OutboxStatus,
+)
+from anxin.supervision.colours import Thresholds
+from anxin.supervision.conf import setting
+from anxin.supervision.links import labels
+from anxin.supervision.models import Clock, Escalation
+from anxin.supervision.models_notifications import (
+    Notification,
+    NotificationPreference,
+    OutboxMessage,
+)
+from anxin.supervision.signals import clocks_overdue, deadline_warning
+
+#: clocks per batch (one transaction each)
+BATCH = 500
+
+#: notification kinds of the sweep
+KIND_WARNING = "deadline_warning"
+KIND_OVERDUE = "deadline_overdue"
+
+
+def _t(model: Any) -> str:
+    return str(connection.ops.quote_name(model._meta.db_table))
+
+
+def _on_conflict_ignore(sql: str) -> str:
+    """``INSERT … SELECT … WHERE …`` that skips rows violating a unique constraint."""
+    return f"{sql} ON CONFLICT DO NOTHING"
+
+
+def _d(value: dt.date) -> Any:
+    return connection.ops.adapt_datefield_value(value)
+
+
+def _ts(value: dt.datetime) -> Any:
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _case(column: str, mapping: dict[Any, str], default: str) -> tuple[str, list[Any]]:
+    """``CASE column WHEN … THEN … ELSE default END`` over a fixed, registered mapping."""
+    if not mapping:
+        return default, []
+    parts: list[str] = []
+    params: list[Any] = []
+    for key, text in sorted(mapping.items()):
+        parts.append("WHEN %s THEN CAST(%s AS TEXT)")
+        params += [key, text]
+    return f"CASE {column} {' '.join(parts)} ELSE {default} END", params
+
+
+@dataclass
+class SweepResult:
+    warned: list[int] = field(default_factory=list)
+    escalated: list[tuple[int, str]] = field(default_factory=list)
+    notifications: int = 0
+    batches: int = 0
+
+
+def _batch_done(batch_number: int) -> None:
+    """Called after each committed batch (tests inject an interruption here)."""
+
+
+class _Sql:
+    """The statements of one sweep: built once per sweep from the thresholds and labels."""
+
+    def __init__(self, th: Thresholds) -> None:
+        self.th = th
+        self.clock = _t(Clock)
+        self.esc = _t(Escalation)
+        self.notif = _t(Notification)
+        self.outbox_t = _t(OutboxMessage)
+        self.pref = _t(NotificationPreference)
+        self.ra = _t(RoleAssignment)
+        self.unit = _t(Unit)
+        self.user = _t(User)
+        self.go_prefix = reverse("supervision_clock_go", args=[0])[: -len("0/")]
+        self.base_url = settings.ANXIN_BASE_URL.rstrip("/")
+
+    # --- which clocks reached a step ------------------------------------------------------
+
+    def overdue(self) -> tuple[str, list[Any]]:
+        return (
+            "((c.rule = %s AND c.due_at < %s) OR (c.rule <> %s AND c.due_on < %s))",
+            [ClockRule.HOURS.value, _ts(self.th.now), ClockRule.HOURS.value, _d(self.th.today)],
+        )
+
+    def reached(self, level: str) -> tuple[str, list[Any]]:
+        if level == EscalationLevel.WARNING:
+            over, params = self.overdue()
+            return f"(c.due_on <= %s AND NOT {over})", [_d(self.th.yellow_until), *params]
+        n, cutoff = self.th.cutoff(level)
+        if n == 0:
+            return self.overdue()
+        return "c.due_on < %s", [_d(cutoff)]
+
+    def candidates_upper(self, after: int, size: int) -> tuple[str, list[Any]]:
+        return (
+            f"SELECT MAX(t.id) FROM (SELECT c.id FROM {self.clock} c "
+            f"WHERE c.state = %s AND c.due_on <= %s AND c.id > %s "
+            f"AND NOT EXISTS (SELECT 1 FROM {self.esc} e WHERE e.clock_id = c.id "
+            f"AND e.level = %s) ORDER BY c.id LIMIT %s) t",
+            [
+                ClockState.RUNNING.value,
+                _d(self.th.yellow_until),
+                after,
+                EscalationLevel.LEADER.value,
+                size,
+            ],
+        )
+
+    def claim(self, level: str, run: str, lo: int, hi: int, now: dt.datetime) -> tuple[str, list]:
+        cond, params = self.reached(level)
+        sql = (
+            f"INSERT INTO {self.esc} (clock_id, level, due_on, run, created_at) "
+            f"SELECT c.id, %s, c.due_on, %s, %s FROM {self.clock} c "
+            f"WHERE c.state = %s AND c.id > %s AND c.id <= %s AND {cond} "
+            f"AND NOT EXISTS (SELECT 1 FROM {self.esc} e WHERE e.clock_id = c.id "
+            f"AND e.level = %s) ORDER BY c.id"
+        )
+        return _on_conflict_ignore(sql), [
+            level,
+            run,
+            _ts(now),
+            ClockState.RUNNING.value,
+            lo,
+            hi,
+            *params,
+            level,
+        ]
+
+    # --- who is told ------------------------------------------------------------------------
+
+    def recipients(self, level: str, run: str) -> tuple[str, list[Any]]:
+        """``(clock_id, user_id)`` of the rows this batch claimed for ``level``."""
+        mine = (
+            f"FROM {self.esc} e JOIN {self.clock} c ON c.id = e.clock_id "
+            f"JOIN {self.unit} cu ON cu.id = c.unit_id "
+        )
+        where = "WHERE e.run = %s AND e.level = %s"
+        key = [run, level]
+        head = Role.UNIT_HEAD.value
+        parts: list[str] = []
+        params: list[Any] = []
+        if level in (EscalationLevel.WARNING, EscalationLevel.HANDLER):
+            # the responsible person; nobody named: the unit heads of the unit
+            parts.append(
+                f"SELECT e.clock_id, c.responsible_id AS user_id {mine}{where} "
+                f"AND c.responsible_id IS NOT NULL"
+            )
+            params += key
+            parts.append(
+                f"SELECT e.clock_id, ra.user_id {mine}"
+                f"JOIN {self.ra} ra ON ra.unit_id = c.unit_id AND ra.role = %s "
+                f"{where} AND c.responsible_id IS NULL"
+            )
+            params += [head, *key]
+        elif level == EscalationLevel.UNIT_HEAD:
+            parts.append(
+                f"SELECT e.clock_id, ra.user_id {mine}"
+                f"JOIN {self.ra} ra ON ra.unit_id = c.unit_id AND ra.role = %s {where}"
+            )
+            params += [head, *key]
+        elif level == EscalationLevel.SUPERVISOR:
+            # 督查员 on the nearest unit of the clock's unit chain (itself, then upwards) that
+            # has one, whose scope covers the clock's unit
+            covers = (
+                "SUBSTR(cu.path, 1, LENGTH({u}.path)) = {u}.path "
+                "AND ({r}.include_subtree = %s OR {u}.id = cu.id)"
+            )
+            parts.append(
+                f"SELECT e.clock_id, ra.user_id {mine}"
+                f"JOIN {self.ra} ra ON ra.role = %s JOIN {self.unit} su ON su.id = ra.unit_id "
+                f"{where} AND {covers.format(u='su', r='ra')} "
+                f"AND su.depth = (SELECT MAX(su2.depth) FROM {self.ra} ra2 "
+                f"JOIN {self.unit} su2 ON su2.id = ra2.unit_id WHERE ra2.role = %s "
+                f"AND {covers.format(u='su2', r='ra2')})"
+            )
+            sup = Role.SUPERVISOR.value
+            params += [sup, *key, True, sup, True]
+        else:
+            # the responsible leader; none named: the unit heads of the parent unit
+            parts.append(
+                f"SELECT e.clock_id, c.leader_id AS user_id {mine}{where} "
+                f"AND c.leader_id IS NOT NULL"
+            )
+            params += key
+            parts.append(
+                f"SELECT e.clock_id, ra.user_id {mine}"
+                f"JOIN {self.ra} ra ON ra.unit_id = cu.parent_id AND ra.role = %s "
+                f"{where} AND c.leader_id IS NULL"
+            )
+            params += [head, *key]
+        union = " UNION ".join(parts)
+        return (
+            f"SELECT r.clock_id, r.user_id FROM ({union}) r "
+            f"JOIN {self.user} u ON u.id = r.user_id WHERE u.is_active = %s",
+            [*params, True],
+        )
+
+    # --- what they are told -----------------------------------------------------------------
+
+    def texts(self, level: str) -> tuple[str, str, list[Any]]:
+        """SQL for title and body, in the active language."""
+        subject_labels, clock_labels = labels()
+        subject_sql, subject_params = _case("c.subject_type", subject_labels, "c.subject_type")
+        clock_map = {f"{st}\x1f{name}": text for (st, name), text in clock_labels.items()}
+        clock_sql, clock_params = _case(
+            "c.subject_type || CAST(%s AS TEXT) || c.name", clock_map, "c.name"
+        )
+        if clock_map:
+            clock_params = ["\x1f", *clock_params]
+        titles = {
+            EscalationLevel.WARNING: _("Deadline approaching"),
+            EscalationLevel.HANDLER: _("Deadline passed"),
+            EscalationLevel.UNIT_HEAD: _("Overdue item escalated to the unit head"),
+            EscalationLevel.SUPERVISOR: _("Overdue item escalated to the supervising office"),
+            EscalationLevel.LEADER: _("Overdue item escalated to the responsible leader"),
+        }
+        title_sql = "CAST(%s AS TEXT) || ' · ' || " + subject_sql
+        title_params = [titles[EscalationLevel(level)], *subject_params]
+        body_sql = (
+            f"cu.name || ' · ' || {clock_sql} || ' · ' || CAST(%s AS TEXT) || "
+            f"CAST(c.due_on AS TEXT)"
+        )
+        body_params = [*clock_params, _("due on") + " "]
+        return title_sql, body_sql, [*title_params, *body_params]
+
+    def notify(self, level: str, run: str, now: dt.datetime) -> tuple[str, list[Any]]:
+        rec_sql, rec_params = self.recipients(level, run)
+        title_sql, body_sql, text_params = self.texts(level)
+        kind = KIND_WARNING if level == EscalationLevel.WARNING else KIND_OVERDUE
+        sql = (
+            f"INSERT INTO {self.notif} (user_id, kind, title, body, url, created_at, read_at, "
+            f"dedupe_key) "
+            f"SELECT r.user_id, %s, {title_sql}, {body_sql}, "
+            f"CAST(%s AS TEXT) || CAST(c.id AS TEXT) || '/', %s, NULL, "
+            f"CAST(%s AS TEXT) || CAST(c.id AS TEXT) || ':' || CAST(%s AS TEXT) || ':' || "
+            f"CAST(r.user_id AS TEXT) "
+            f"FROM ({rec_sql}) r JOIN {self.clock} c ON c.id = r.clock_id "
+            f"JOIN {self.unit} cu ON cu.id = c.unit_id WHERE 1 = 1"
+        )
+        return _on_conflict_ignore(sql), [
+            kind,
+            *text_params,
+            self.go_prefix,
+            _ts(now),
+            "clock:",
+            level,
+            *rec_params,
+        ]
+
+    def queue(self, level: str, run: str, now: dt.datetime, channel: str) -> tuple[str, list]:
+        """Outbox rows for the notifications this batch created, per the people's preferences."""
+        kind = KIND_WARNING if level == EscalationLevel.WARNING else KIND_OVERDUE
+        default = bool(
+            setting("email_by_default" if channel == Channel.EMAIL else "sms_by_default")
+        )
+        pref_col = "email" if channel == Channel.EMAIL else "sms"
+        has_address = "u.email <> ''" if channel == Channel.EMAIL else "u.phone <> ''"
+        rec_sql, rec_params = self.recipients(level, run)
+        sql = (
+            f"INSERT INTO {self.outbox_t} (user_id, channel, address, subject, body, status, "
+            f"attempts, next_attempt_at, last_error, sent_at, created_at, claim, dedupe_key) "
+            f"SELECT n.user_id, %s, '', n.title, n.body || CAST(%s AS TEXT) || n.url, %s, 0, %s, "
+            f"'', NULL, %s, '', n.dedupe_key || ':' || CAST(%s AS TEXT) "
+            f"FROM ({rec_sql}) r "
+            f"JOIN {self.notif} n ON n.dedupe_key = CAST(%s AS TEXT) || CAST(r.clock_id AS TEXT) "
+            f"|| ':' || CAST(%s AS TEXT) || ':' || CAST(r.user_id AS TEXT) "
+            f"JOIN {self.user} u ON u.id = r.user_id "
+            f"LEFT JOIN {self.pref} p ON p.user_id = r.user_id AND p.kind = %s "
+            f"WHERE COALESCE(p.{pref_col}, %s) = %s AND {has_address}"
+        )
+        return _on_conflict_ignore(sql), [
+            channel,
+            "\n" + self.base_url,
+            OutboxStatus.PENDING.value,
+            _ts(now),
+            _ts(now),
+            channel,
+            *rec_params,
+            "clock:",
+            level,
+            kind,
+            default,
+            True,
+        ]
+
+
+#: the order the steps are taken in a batch
+STEPS = (
+    EscalationLevel.WARNING,
+    EscalationLevel.HANDLER,
+    EscalationLevel.UNIT_HEAD,
+    EscalationLevel.SUPERVISOR,
+    EscalationLevel.LEADER,
+)
+
+
+def escalation_sweep(*, now: dt.datetime | None = None, batch_size: int = BATCH) -> SweepResult:
+    """Record every deadline warning and escalation step reached, and notify, once each.
+
+    Safe to run at any time, as often as wanted, concurrently and after an interruption.
+    """
+    now = now if now is not None else timezone.now()
+    result = SweepResult()
+    with translation.override(settings.LANGUAGE_CODE):
+        th = Thresholds.compute(now=now)
+        sql = _Sql(th)
+        after = 0
+        while True:
+            done = _sweep_batch(sql, after, batch_size, now, result)
+            if done is None:
+                break
+            after = done
+            result.batches += 1
+            _batch_done(result.batches)
+    return result
+
+
+def _sweep_batch(
+    sql: _Sql, after: int, size: int, now: dt.datetime, result: SweepResult
+) -> int | None:
+    """One batch in one transaction; returns the last clock id covered, None when done."""
+    run = uuid.uuid4().hex
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(*sql.candidates_upper(after, size))
+        row = cur.fetchone()
+        upper = row[0] if row else None
+        if upper is None:
+            return None
+        created = 0
+        for level in STEPS:
+            cur.execute(*sql.claim(level, run, after, upper, now))
+            cur.execute(*sql.notify(level, run, now))
+            created += max(cur.rowcount, 0)
+            cur.execute(*sql.queue(level, run, now, Channel.EMAIL))
+            cur.execute(*sql.queue(level, run, now, Channel.SMS))
+        new = list(
+            Escalation.objects.filter(run=run).order_by("clock_id").values_list("clock_id", "level")
+        )
+        if new:
+            warned = [cid for cid, level in new if level == EscalationLevel.WARNING]
+            escalated = [(cid, level) for cid, level in new if level != EscalationLevel.WARNING]
+            audit_record(
+                actor=None,
+                action="clock.escalate",
+                object_type="supervision.clock",
+                after={
+                    "run": run,
+                    "warned": warned,
+                    "escalated": [list(x) for x in escalated],
+                    "notifications": created,
+                },
+            )
+            result.warned += warned
+            result.escalated += escalated
+            result.notifications += created
+            if warned:
+                transaction.on_commit(lambda: deadline_warning.send(sender=Clock, clock_ids=warned))
+            if escalated:
+                ids = sorted({cid for cid, _level in escalated})
+                transaction.on_commit(
+                    lambda: clocks_overdue.send(sender=Clock, clock_ids=ids, escalations=escalated)
+                )
+    return int(upper)

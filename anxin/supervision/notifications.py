@@ -1,0 +1,341 @@
+"""Notifications: the inbox, the outbox (e-mail and SMS) and per-person preferences.
+
+Other code calls :func:`notify` inside its own transaction; the sweep uses a set-based variant
+(``INSERT … SELECT`` in :mod:`anxin.supervision.escalation`) that writes the same rows. Every
+notification is an inbox entry; an e-mail and/or a text message is queued in the outbox when the
+person's preference for that kind says so (defaults: ``email_by_default``, ``sms_by_default``)
+and they have an address. :func:`outbox_deliver` (periodic job ``supervision_outbox_job``) sends
+the queue.
+
+Once-only: an inbox entry's ``dedupe_key`` is ``"<dedupe_key>:<user id>"`` (unique), an outbox
+row's is that plus ``":email"`` / ``":sms"`` (unique), so repeating a call creates nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F, Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from anxin.core.audit import audit_record
+from anxin.core.models import User
+from anxin.supervision.choices import Channel, OutboxStatus
+from anxin.supervision.conf import setting
+from anxin.supervision.models_notifications import (
+    Notification,
+    NotificationPreference,
+    OutboxMessage,
+)
+from anxin.supervision.sms import get_backend
+
+logger = logging.getLogger(__name__)
+
+KIND_RE = re.compile(r"^[a-z][a-z0-9_.]{0,63}$")
+#: how long a claimed outbox row is left to its sender before another run may take it
+CLAIM_LEASE = dt.timedelta(minutes=10)
+#: first retry after a failure; doubled each time, at most :data:`BACKOFF_MAX`
+BACKOFF_BASE = dt.timedelta(minutes=1)
+BACKOFF_MAX = dt.timedelta(hours=6)
+
+#: kinds people can set preferences for: kind → label (apps add theirs with register_kind)
+_KINDS: dict[str, Any] = {
+    "deadline_warning": gettext_lazy("Deadline warnings (yellow)"),
+    "deadline_overdue": gettext_lazy("Overdue deadlines and escalations (red)"),
+}
+
+
+def register_kind(kind: str, label: Any) -> None:
+    """Declare a kind of notification (shown on the preferences page)."""
+    if not KIND_RE.match(kind):
+        raise ValueError(f"bad notification kind {kind!r}")
+    _KINDS[kind] = label
+
+
+def kinds() -> dict[str, Any]:
+    return dict(_KINDS)
+
+
+# --- Creating ------------------------------------------------------------------------------------
+
+
+def notify(
+    *,
+    user_ids: Iterable[int],
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    dedupe_key: str,
+) -> int:
+    """Put a notification in each person's inbox and queue e-mail/SMS per their preferences.
+
+    Runs in the caller's transaction (a savepoint). Rows whose ``f"{dedupe_key}:{user_id}"``
+    already exists are left alone; inactive or unknown people are skipped. Returns the number
+    of inbox entries created. A fixed number of queries, whatever the number of people.
+    """
+    if not KIND_RE.match(kind or ""):
+        raise ValidationError(
+            {"kind": _("A notification kind is lower-case letters, digits, '_' or '.'.")}
+        )
+    title = (title or "").strip()
+    if not title or len(title) > 200:
+        raise ValidationError(
+            {"title": _("A notification needs a title of at most 200 characters.")}
+        )
+    if not dedupe_key or len(dedupe_key) > 180:
+        raise ValidationError(
+            {"dedupe_key": _("A notification needs a key of at most 180 characters.")}
+        )
+    if len(url) > 500:
+        raise ValidationError({"url": _("The link is too long.")})
+    ids = sorted({int(u) for u in user_ids})
+    if not ids:
+        return 0
+    with transaction.atomic():
+        active = dict(User.objects.filter(pk__in=ids, is_active=True).values_list("pk", "email"))
+        keys = {uid: f"{dedupe_key}:{uid}" for uid in active}
+        existing = set(
+            Notification.objects.filter(dedupe_key__in=keys.values()).values_list(
+                "dedupe_key", flat=True
+            )
+        )
+        new_ids = [uid for uid in sorted(active) if keys[uid] not in existing]
+        if not new_ids:
+            return 0
+        now = timezone.now()
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    user_id=uid,
+                    kind=kind,
+                    title=title,
+                    body=body,
+                    url=url,
+                    created_at=now,
+                    dedupe_key=keys[uid],
+                )
+                for uid in new_ids
+            ],
+            ignore_conflicts=True,
+        )
+        prefs = {
+            uid: (email, sms)
+            for uid, email, sms in NotificationPreference.objects.filter(
+                user_id__in=new_ids, kind=kind
+            ).values_list("user_id", "email", "sms")
+        }
+        with_phone = set(
+            User.objects.filter(pk__in=new_ids).exclude(phone="").values_list("pk", flat=True)
+        )
+        default = (bool(setting("email_by_default")), bool(setting("sms_by_default")))
+        text = body + (f"\n{settings.ANXIN_BASE_URL.rstrip('/')}{url}" if url else "")
+        outbox: list[OutboxMessage] = []
+        for uid in new_ids:
+            email_on, sms_on = prefs.get(uid, default)
+            channels = []
+            if email_on and active[uid]:
+                channels.append(Channel.EMAIL)
+            if sms_on and uid in with_phone:
+                channels.append(Channel.SMS)
+            outbox += [
+                OutboxMessage(
+                    user_id=uid,
+                    channel=ch,
+                    subject=title,
+                    body=text,
+                    next_attempt_at=now,
+                    created_at=now,
+                    dedupe_key=f"{keys[uid]}:{ch}",
+                )
+                for ch in channels
+            ]
+        if outbox:
+            OutboxMessage.objects.bulk_create(outbox, ignore_conflicts=True)
+    return len(new_ids)
+
+
+# --- Reading (a person's own only) ---------------------------------------------------------------
+
+INBOX_ORDERING = ("-id",)
+
+
+def inbox_for(user: Any, *, unread: bool = False) -> Any:
+    qs = Notification.objects.filter(user=user)
+    if unread:
+        qs = qs.filter(read_at__isnull=True)
+    return qs.order_by(*INBOX_ORDERING)
+
+
+def unread_count(user: Any) -> int:
+    """One indexed count (the partial index on unread rows)."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def preferences_for(user: Any) -> list[dict[str, Any]]:
+    """Every registered kind with the person's channels (defaults where they set none)."""
+    saved = {
+        p.kind: p
+        for p in NotificationPreference.objects.filter(user=user).only("kind", "email", "sms")
+    }
+    default_email, default_sms = bool(setting("email_by_default")), bool(setting("sms_by_default"))
+    out = []
+    for kind, label in sorted(_KINDS.items()):
+        pref = saved.get(kind)
+        out.append(
+            {
+                "kind": kind,
+                "label": label,
+                "email": pref.email if pref else default_email,
+                "sms": pref.sms if pref else default_sms,
+            }
+        )
+    return out
+
+
+# --- A person's writes -------------------------------------------------------------------------
+
+
+def notification_mark_read(*, actor: User, notification_id: int) -> int:
+    """Mark one of the actor's own notifications read (404 for anyone else's).
+
+    Bookkeeping, like a message being opened: not recorded in the audit trail.
+    """
+    qs = Notification.objects.filter(pk=notification_id, user=actor)
+    if not qs.exists():
+        raise Http404
+    return qs.filter(read_at__isnull=True).update(read_at=timezone.now())
+
+
+def notification_mark_all_read(*, actor: User) -> int:
+    return Notification.objects.filter(user=actor, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def notification_preference_set(*, actor: User, kind: str, email: bool, sms: bool) -> None:
+    """The actor's own channels for one kind (audited: who asked for what to be sent where)."""
+    if kind not in _KINDS:
+        raise ValidationError({"kind": _("Unknown kind of notification.")})
+    pref = NotificationPreference.objects.select_for_update().filter(user=actor, kind=kind).first()
+    before = {"email": pref.email, "sms": pref.sms} if pref else None
+    if pref is None:
+        NotificationPreference.objects.create(user=actor, kind=kind, email=email, sms=sms)
+    elif (pref.email, pref.sms) != (email, sms):
+        pref.email, pref.sms, pref.updated_at = email, sms, timezone.now()
+        pref.save(update_fields=["email", "sms", "updated_at"])
+    else:
+        return
+    audit_record(
+        actor=actor,
+        action="notification.preference",
+        object_type="core.user",
+        object_id=str(actor.pk),
+        object_repr=kind,
+        before=before,
+        after={"email": email, "sms": sms},
+    )
+
+
+# --- Delivering the outbox ---------------------------------------------------------------------
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
+
+
+def outbox_claim(*, limit: int = 100, now: dt.datetime | None = None) -> tuple[str, int]:
+    """Claim up to ``limit`` due messages for this run with one conditional UPDATE.
+
+    Due: pending and ``next_attempt_at`` reached, or ``sending`` whose claim lapsed (a sender
+    that died). Another run's UPDATE of the same rows finds them no longer due and skips them.
+    """
+    now = now if now is not None else timezone.now()
+    token = uuid.uuid4().hex
+    due = Q(status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING], next_attempt_at__lte=now)
+    ids = list(
+        OutboxMessage.objects.filter(due)
+        .order_by("next_attempt_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
+    if not ids:
+        return token, 0
+    claimed = OutboxMessage.objects.filter(due, pk__in=ids).update(
+        status=OutboxStatus.SENDING,
+        claim=token,
+        next_attempt_at=now + CLAIM_LEASE,
+        attempts=F("attempts") + 1,
+    )
+    return token, claimed
+
+
+def _address(message: OutboxMessage) -> str:
+    user = message.user
+    if not user.is_active:
+        return ""
+    return str(user.email if message.channel == Channel.EMAIL else user.phone or "")
+
+
+def _send(message: OutboxMessage, address: str) -> None:
+    if message.channel == Channel.EMAIL:
+        send_mail(message.subject, message.body, None, [address], fail_silently=False)
+    else:
+        get_backend().send(address, f"{message.subject}\n{message.body}".strip())
+
+
+def outbox_deliver(*, limit: int = 100, now: dt.datetime | None = None) -> int:
+    """Send the claimed messages, each once; a failure is retried with back-off.
+
+    Each result is written right after its send, conditionally on this run's claim, so a run
+    killed halfway leaves only the message in flight to be sent again when its claim lapses
+    (at least once: a gateway cannot be asked whether it already got it).
+    """
+    now = now if now is not None else timezone.now()
+    token, claimed = outbox_claim(limit=limit, now=now)
+    if not claimed:
+        return 0
+    max_attempts = int(setting("outbox_max_attempts"))
+    sent = 0
+    mine = OutboxMessage.objects.filter(claim=token, status=OutboxStatus.SENDING)
+    for message in mine.select_related("user").order_by("id"):
+        address = _address(message)
+        row = OutboxMessage.objects.filter(pk=message.pk, claim=token, status=OutboxStatus.SENDING)
+        if not address:
+            row.update(
+                status=OutboxStatus.FAILED,
+                last_error=_("No address to send to."),
+                claim="",
+            )
+            continue
+        try:
+            _send(message, address)
+        except Exception as exc:  # noqa: BLE001 - any gateway error is retried
+            logger.warning("outbox message %s failed: %s", message.pk, exc)
+            error = f"{type(exc).__name__}: {exc}"[:500]
+            if message.attempts >= max_attempts:
+                row.update(status=OutboxStatus.FAILED, last_error=error, claim="")
+            else:
+                row.update(
+                    status=OutboxStatus.PENDING,
+                    last_error=error,
+                    claim="",
+                    next_attempt_at=timezone.now() + _backoff(message.attempts),
+                )
+            continue
+        sent += row.update(
+            address=address, status=OutboxStatus.SENT, sent_at=timezone.now(), claim=""
+        )
+    return sent

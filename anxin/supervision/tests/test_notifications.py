@@ -1,0 +1,242 @@
+"""notify(), preferences, and the outbox: each message sent once, failures retried."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.test import override_settings
+from django.utils import timezone
+
+from anxin.core.models import AuditEvent, User
+from anxin.supervision import notifications, sms
+from anxin.supervision.models import Notification, NotificationPreference, OutboxMessage
+from anxin.supervision.notifications import (
+    notification_mark_all_read,
+    notification_mark_read,
+    notification_preference_set,
+    notify,
+    outbox_claim,
+    outbox_deliver,
+    unread_count,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(personas):
+    User.objects.filter(pk=personas.member.pk).update(email="member@example.gov.cn")
+    member = User.objects.get(pk=personas.member.pk)
+    member.phone = "13800138000"
+    member.save(update_fields=["phone"])
+    return personas
+
+
+def send(personas, key="notice:1", **kw):
+    return notify(
+        user_ids=[personas.member.pk, personas.same.pk],
+        kind=kw.pop("kind", "deadline_overdue"),
+        title="督办通知",
+        body="请于三日内答复",
+        url="/supervision/",
+        dedupe_key=key,
+        **kw,
+    )
+
+
+def test_notify_creates_inbox_entries_once(people, django_assert_max_num_queries):
+    with django_assert_max_num_queries(8):
+        assert send(people) == 2
+    assert send(people) == 0
+    assert Notification.objects.count() == 2
+    note = Notification.objects.get(user=people.member)
+    assert (note.kind, note.title, note.body, note.url, note.dedupe_key) == (
+        "deadline_overdue",
+        "督办通知",
+        "请于三日内答复",
+        "/supervision/",
+        f"notice:1:{people.member.pk}",
+    )
+    # a new key is a new notification
+    assert send(people, key="notice:2") == 2
+
+
+def test_notify_queries_do_not_grow_with_people(people, django_assert_max_num_queries):
+    from anxin.core.testing import make_person
+
+    many = [make_person(f"p{i}", people.city.T1, []).pk for i in range(30)]
+    with django_assert_max_num_queries(8):
+        assert notify(user_ids=many, kind="deadline_overdue", title="t", dedupe_key="k") == 30
+
+
+def test_notify_skips_inactive_and_unknown_people(people):
+    User.objects.filter(pk=people.same.pk).update(is_active=False)
+    assert (
+        notify(
+            user_ids=[people.same.pk, people.member.pk, 999_999],
+            kind="x",
+            title="t",
+            dedupe_key="k",
+        )
+        == 1
+    )
+
+
+def test_outbox_follows_preferences(people):
+    send(people)
+    # member has an address: e-mail by default, no SMS by default; same has no address
+    assert list(OutboxMessage.objects.values_list("user__username", "channel")) == [
+        ("member", "email")
+    ]
+    notification_preference_set(actor=people.member, kind="deadline_warning", email=False, sms=True)
+    send(people, key="w:1", kind="deadline_warning")
+    assert set(
+        OutboxMessage.objects.filter(dedupe_key__startswith="w:1").values_list("channel", flat=True)
+    ) == {"sms"}
+
+
+@override_settings(ANXIN_SUPERVISION={"email_by_default": False, "sms_by_default": True})
+def test_defaults_come_from_the_setting(people):
+    send(people)
+    assert list(OutboxMessage.objects.values_list("user__username", "channel")) == [
+        ("member", "sms")
+    ]
+
+
+def test_bad_calls_are_refused(people):
+    with pytest.raises(ValidationError) as exc:
+        notify(user_ids=[1], kind="Bad Kind", title="t", dedupe_key="k")
+    assert exc.value.message_dict == {"kind": ["通知类型只能由小写字母、数字、“_”或“.”组成。"]}
+    with pytest.raises(ValidationError):
+        notify(user_ids=[1], kind="x", title="", dedupe_key="k")
+    with pytest.raises(ValidationError):
+        notify(user_ids=[1], kind="x", title="t", dedupe_key="")
+
+
+def test_preferences_are_audited_and_per_person(people):
+    notification_preference_set(actor=people.member, kind="deadline_overdue", email=False, sms=True)
+    notification_preference_set(actor=people.member, kind="deadline_overdue", email=False, sms=True)
+    pref = NotificationPreference.objects.get(user=people.member)
+    assert (pref.email, pref.sms) == (False, True)
+    events = AuditEvent.objects.filter(action="notification.preference")
+    assert events.count() == 1  # an unchanged save records nothing
+    with pytest.raises(ValidationError):
+        notification_preference_set(actor=people.member, kind="nope", email=True, sms=True)
+
+
+def test_marking_read_is_for_the_owner_only(people):
+    send(people)
+    mine = Notification.objects.get(user=people.member)
+    theirs = Notification.objects.get(user=people.same)
+    assert unread_count(people.member) == 1
+    with pytest.raises(Http404):
+        notification_mark_read(actor=people.member, notification_id=theirs.pk)
+    assert notification_mark_read(actor=people.member, notification_id=mine.pk) == 1
+    assert notification_mark_read(actor=people.member, notification_id=mine.pk) == 0
+    assert unread_count(people.member) == 0
+    assert unread_count(people.same) == 1
+    assert notification_mark_all_read(actor=people.same) == 1
+
+
+# --- Delivery -------------------------------------------------------------------------------
+
+
+def test_email_is_sent_once(people):
+    send(people)
+    assert outbox_deliver() == 1
+    assert outbox_deliver() == 0
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["member@example.gov.cn"]
+    assert mail.outbox[0].subject == "督办通知"
+    assert mail.outbox[0].body == "请于三日内答复\n/supervision/"
+    message = OutboxMessage.objects.get()
+    assert (message.status, message.attempts, message.address) == (
+        "sent",
+        1,
+        "member@example.gov.cn",
+    )
+    assert message.sent_at is not None
+
+
+@override_settings(
+    ANXIN_SUPERVISION={
+        "sms_by_default": True,
+        "sms_backend": "anxin.supervision.sms.MemorySmsBackend",
+    }
+)
+def test_sms_goes_through_the_pluggable_backend(people):
+    sms.sent.clear()
+    send(people)
+    assert outbox_deliver() == 2
+    assert sms.sent == [("13800138000", "督办通知\n请于三日内答复\n/supervision/")]
+    # the number is kept encrypted as the record of where it went
+    raw = OutboxMessage.objects.filter(channel="sms").values_list("address", flat=True)
+    assert OutboxMessage.objects.get(channel="sms").address == "13800138000"
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT address FROM {OutboxMessage._meta.db_table} WHERE channel = 'sms'")
+        assert cur.fetchone()[0].startswith("sm4gcm$")
+    assert list(raw)
+
+
+def test_the_logging_backend_masks_the_number(caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="anxin.sms"):
+        sms.LoggingSmsBackend().send("13800138000", "督办")
+    assert "13800138000" not in caplog.text
+    assert "督办" in caplog.text
+
+
+def test_a_failure_is_retried_with_back_off_then_given_up(people, monkeypatch):
+    send(people)
+    calls = {"n": 0}
+
+    def broken(message, address):
+        calls["n"] += 1
+        raise ConnectionError("gateway down")
+
+    monkeypatch.setattr(notifications, "_send", broken)
+    start = timezone.now()
+    assert outbox_deliver(now=start) == 0
+    message = OutboxMessage.objects.get()
+    assert (message.status, message.attempts) == ("pending", 1)
+    assert message.last_error == "ConnectionError: gateway down"
+    assert message.next_attempt_at >= start + dt.timedelta(seconds=59)
+    # not due again yet
+    assert outbox_deliver(now=start + dt.timedelta(seconds=30)) == 0
+    assert calls["n"] == 1
+    # each retry waits twice as long; after the sixth attempt it is given up
+    later = start
+    for _ in range(5):
+        later = OutboxMessage.objects.get().next_attempt_at + dt.timedelta(seconds=1)
+        outbox_deliver(now=later)
+    message = OutboxMessage.objects.get()
+    assert (message.status, message.attempts, calls["n"]) == ("failed", 6, 6)
+    assert outbox_deliver(now=later + dt.timedelta(days=1)) == 0
+    assert calls["n"] == 6
+
+
+def test_a_claim_is_taken_by_one_run_only(people):
+    send(people)
+    now = timezone.now()
+    first, claimed = outbox_claim(now=now)
+    second, claimed_again = outbox_claim(now=now)
+    assert (claimed, claimed_again) == (1, 0)
+    # a sender that died: its claim lapses and another run takes the message
+    later = now + notifications.CLAIM_LEASE + dt.timedelta(seconds=1)
+    assert outbox_deliver(now=later) == 1
+    assert len(mail.outbox) == 1
+
+
+def test_no_address_fails_at_once(people):
+    send(people)
+    User.objects.filter(pk=people.member.pk).update(email="")
+    assert outbox_deliver() == 0
+    message = OutboxMessage.objects.get()
+    assert (message.status, message.last_error) == ("failed", "没有可发送的地址。")
