@@ -10,7 +10,7 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 # Playwright drives Debian's /usr/bin/chromium; it must never download a browser of its own.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: help venv run test lint test-pg test-sqlite test-browser messages clean
+.PHONY: help venv run test lint test-pg test-sqlite test-browser messages bench clean
 
 help:
 	@echo "make run           start Anxin (gunicorn + huey) on http://127.0.0.1:$${PORT:-8000}/ with demo data"
@@ -19,6 +19,7 @@ help:
 	@echo "make test-pg       full suite (no browser tests) on a throwaway PostgreSQL"
 	@echo "make test-sqlite   tests marked dbdep or smoke on SQLite"
 	@echo "make test-browser  Playwright tests in headless Chromium on PostgreSQL"
+	@echo "make bench         figures at city scale on PostgreSQL and SQLite (BENCH_SCALE=small|full)"
 	@echo "make messages      update anxin/locale/zh_Hans .po files and compile them"
 	@echo "make clean         remove var/ (data!) and .venv"
 
@@ -57,3 +58,6 @@ messages: venv
 
 clean:
 	rm -rf var $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+
+bench: venv
+	bash scripts/bench.sh

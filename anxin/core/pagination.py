@@ -91,11 +91,18 @@ def _value_of(obj: Any, field: str) -> Any:
     return obj
 
 
+#: list pages count at most this many items ("10,000+"): an exact count of a city's million
+#: cases costs a scan on every page view, and nobody pages through more than this
+PAGE_COUNT_CAP = 10_000
+
+
 @dataclass
 class Page:
     items: list[Any]
     next_cursor: str | None
     count: int | None
+    #: True when there are more than ``count`` items (the count stopped at its cap)
+    count_capped: bool = False
 
 
 def keyset_page(
@@ -105,10 +112,21 @@ def keyset_page(
     cursor: str | None = None,
     limit: int = DEFAULT_LIMIT,
     with_count: bool = True,
+    count_cap: int | None = None,
 ) -> Page:
+    """One page after ``cursor``. ``count`` is exact, or with ``count_cap`` at most the cap
+    (``count_capped`` then says there are more): ``COUNT(*)`` over a ``LIMIT cap + 1``
+    subquery, so its cost is bounded whatever the size of the list."""
     limit = max(1, min(int(limit), MAX_LIMIT))
     qs = queryset.order_by(*ordering)
-    count = queryset.order_by().count() if with_count else None
+    count = None
+    capped = False
+    if with_count and count_cap is not None:
+        count = queryset.order_by()[: count_cap + 1].count()
+        if count > count_cap:
+            count, capped = count_cap, True
+    elif with_count:
+        count = queryset.order_by().count()
     if cursor:
         qs = qs.filter(_after_q(ordering, decode_cursor(cursor, len(ordering))))
     rows = list(qs[: limit + 1])
@@ -116,7 +134,7 @@ def keyset_page(
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = encode_cursor([_value_of(rows[-1], t.lstrip("-")) for t in ordering])
-    return Page(rows, next_cursor, count)
+    return Page(rows, next_cursor, count, capped)
 
 
 def url_with_cursor(url: str, cursor: str | None) -> str | None:
@@ -133,7 +151,13 @@ def page_context(
 ) -> dict[str, Any]:
     """A keyset page for a list page: ``page``, ``next_url`` and ``first_query`` (the
     current filters without the cursor) — what ``components/pager.html`` shows."""
-    page = keyset_page(queryset, ordering, cursor=request.GET.get("cursor") or None, limit=limit)
+    page = keyset_page(
+        queryset,
+        ordering,
+        cursor=request.GET.get("cursor") or None,
+        limit=limit,
+        count_cap=PAGE_COUNT_CAP,
+    )
     params = request.GET.copy()
     params.pop("cursor", None)
     return {

@@ -10,8 +10,8 @@ import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
 
+import xlsxwriter
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from anxin.core.exports import safe_cell
 from anxin.petitions.models import Petition
@@ -46,78 +46,130 @@ def _header() -> list[str]:
     ]
 
 
+#: the columns read for each case: plain values, no model instances (an export of a million
+#: cases must not build a million objects nor decrypt fields it does not print)
+COLUMNS = (
+    "pk",
+    "number",
+    "received_on",
+    "channel",
+    "kind",
+    "category__name",
+    "title",
+    "registering_unit__name",
+    "current_unit__name",
+    "lead_unit__name",
+    "leader__name",
+    "leader__username",
+    "status",
+    "outcome",
+    "rating",
+    "transfer_count",
+    "supporters",
+    "is_backlog",
+)
+
+
+def _labels(field: str) -> dict[str, str]:
+    """Value → display label of a field with choices, translated once per export."""
+    choices = Petition._meta.get_field(field).flatchoices  # type: ignore[union-attr]
+    return {str(k): str(v) for k, v in choices}
+
+
 def _rows(qs: Any) -> Iterator[list[Any]]:
     from anxin.supervision.models import Clock
 
-    qs = qs.select_related(
-        "category", "registering_unit", "current_unit", "lead_unit", "leader"
-    ).order_by("-received_on", "-id")
-    batch: list[Petition] = []
-    for p in qs.iterator(chunk_size=BATCH):
-        batch.append(p)
+    labels = {f: _labels(f) for f in ("channel", "kind", "status", "outcome", "rating")}
+    yes = str(_("yes"))
+    rows = qs.order_by("-received_on", "-id").values_list(*COLUMNS)
+    batch: list[tuple[Any, ...]] = []
+    for row in rows.iterator(chunk_size=BATCH):
+        batch.append(row)
         if len(batch) == BATCH:
-            yield from _batch_rows(batch, Clock)
+            yield from _batch_rows(batch, Clock, labels, yes)
             batch = []
     if batch:
-        yield from _batch_rows(batch, Clock)
+        yield from _batch_rows(batch, Clock, labels, yes)
 
 
-def _batch_rows(batch: list[Petition], clock_model: Any) -> Iterator[list[Any]]:
+def _batch_rows(
+    batch: list[tuple[Any, ...]], clock_model: Any, labels: dict[str, dict[str, str]], yes: str
+) -> Iterator[list[Any]]:
     due: dict[tuple[int, str], Any] = {
         (sid, name): d
         for sid, name, d in clock_model.objects.filter(
             subject_type="petitions.petition",
-            subject_id__in=[p.pk for p in batch],
+            subject_id__in=[row[0] for row in batch],
             name__in=["accept_by", "handle_by"],
         )
         .exclude(state="cancelled")
         .values_list("subject_id", "name", "due_on")
     }
-    for p in batch:
-        yield [safe_cell(v) if isinstance(v, str) else v for v in _cells(p, due)]
+    for row in batch:
+        yield [safe_cell(v) if isinstance(v, str) else v for v in _cells(row, due, labels, yes)]
 
 
-def _cells(p: Petition, due: dict[tuple[int, str], Any]) -> list[Any]:
+def _cells(
+    row: tuple[Any, ...],
+    due: dict[tuple[int, str], Any],
+    labels: dict[str, dict[str, str]],
+    yes: str,
+) -> list[Any]:
+    (pk, number, received_on, channel, kind, category, title, registering, current, lead,
+     leader_name, leader_username, status, outcome, rating, transfers, supporters,
+     backlog) = row  # fmt: skip
     return [
-        p.number,
-        p.received_on,
-        p.get_channel_display(),
-        p.get_kind_display(),
-        p.category.name,
-        p.title,
-        p.registering_unit.name,
-        p.current_unit.name,
-        p.lead_unit.name if p.lead_unit else "",
-        p.leader.display_name if p.leader else "",
-        p.get_status_display(),
-        p.get_outcome_display() if p.outcome else "",
-        p.get_rating_display() if p.rating else "",
-        p.transfer_count,
-        p.supporters,
-        due.get((p.pk, "accept_by")),
-        due.get((p.pk, "handle_by")),
-        _("yes") if p.is_backlog else "",
+        number,
+        received_on,
+        labels["channel"].get(channel, channel),
+        labels["kind"].get(kind, kind),
+        category,
+        title,
+        registering,
+        current,
+        lead or "",
+        leader_name or leader_username or "",
+        labels["status"].get(status, status),
+        labels["outcome"].get(outcome, "") if outcome else "",
+        labels["rating"].get(rating, "") if rating else "",
+        transfers,
+        supporters,
+        due.get((pk, "accept_by")),
+        due.get((pk, "handle_by")),
+        yes if backlog else "",
     ]
 
 
 def write_ledger(qs: Any) -> IO[bytes]:
-    """Write the ledger to a temporary file and return it, rewound."""
-    workbook = Workbook(write_only=True)
-    sheet = None
-    written = SHEET_ROWS
+    """Write the ledger to a temporary file and return it, rewound.
+
+    xlsxwriter in ``constant_memory`` mode flushes each row to disk as it is written, so memory
+    stays flat however long the ledger; strings are never turned into formulas, numbers or links
+    (on top of :func:`safe_cell`).
+    """
+    out = tempfile.TemporaryFile()
+    workbook = xlsxwriter.Workbook(
+        out,
+        {
+            "constant_memory": True,
+            "default_date_format": "yyyy-mm-dd",
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
+    header = _header()
+    sheet = workbook.add_worksheet(str(_("Ledger")))
+    sheet.write_row(0, 0, header)
+    sheets, written = 1, 0
     for row in _rows(qs):
         if written >= SHEET_ROWS:
-            sheet = workbook.create_sheet(
-                _("Ledger") + (f" {len(workbook.worksheets) + 1}" if workbook.worksheets else "")
-            )
-            sheet.append(_header())
+            sheets += 1
+            sheet = workbook.add_worksheet(f"{_('Ledger')} {sheets}")
+            sheet.write_row(0, 0, header)
             written = 0
-        assert sheet is not None
-        sheet.append(row)
         written += 1
-    if sheet is None:
-        workbook.create_sheet(_("Ledger")).append(_header())
-    out = tempfile.TemporaryFile()
-    workbook.save(out)
+        sheet.write_row(written, 0, row)
+    workbook.close()
     out.seek(0)
     return out

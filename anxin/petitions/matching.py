@@ -6,6 +6,7 @@ overlap of their jieba tokens. Nothing here counts or lists persons: a match is 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import Q
@@ -17,6 +18,8 @@ from anxin.petitions.models import Decision, Petition
 SEARCH_TABLE = "petitions_petition_fts"
 #: how many recent cases of the same category are compared
 CANDIDATES = 200
+#: how many token sets of recent cases each process remembers (a few MB)
+TOKEN_CACHE = 4096
 #: token-set similarity (Jaccard) above which a case is suggested as related
 SIMILAR = 0.35
 #: above which a claim closed by 复核 counts as "the same facts and reasons" (Art. 36)
@@ -38,11 +41,18 @@ def index_petition(petition: Petition) -> None:
     search_put(SEARCH_TABLE, petition.pk, search_text(petition))
 
 
-def _tokens(title: str, content: str) -> set[str]:
-    return {t for t in tokenize(f"{title} {content}").split() if len(t) > 1}
+@lru_cache(maxsize=TOKEN_CACHE)
+def _tokens(title: str, content: str) -> frozenset[str]:
+    """The words of a case (jieba; single characters left out), remembered per text.
+
+    Every intake compares the new case with up to ``CANDIDATES`` recent ones; those change
+    slowly (each new case displaces the oldest), so their token sets are kept in a bounded
+    per-process cache keyed by the texts themselves — an edited text is simply a new key.
+    """
+    return frozenset(t for t in tokenize(f"{title} {content}").split() if len(t) > 1)
 
 
-def similarity(a: set[str], b: set[str]) -> float:
+def similarity(a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / len(a | b)

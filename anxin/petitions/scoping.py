@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from anxin.core.scoping import grants_of, home_unit_ancestry, scope_q
 
@@ -54,7 +54,10 @@ def petition_restrict_q(user: Any, action: str) -> Q | None:
         links_q = scope_q(user, action, ("unit",))
         if links_q is None:
             return None
-        visible = Q(pk__in=PetitionUnit.objects.filter(links_q).values("petition_id"))
+        # EXISTS, correlated on the case: checked row by row along the ledger's index (a page
+        # of 50 costs ~50 probes of the (petition, unit, role) index), where ``pk IN (…)``
+        # would first collect every case of the user's scope — a million for a city clerk.
+        visible = Q(Exists(PetitionUnit.objects.filter(links_q, petition_id=OuterRef("pk"))))
     else:
         lookups = ACTION_LOOKUPS.get(action)
         if lookups is None:

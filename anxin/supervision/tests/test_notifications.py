@@ -197,7 +197,7 @@ def test_a_failure_is_retried_with_back_off_then_given_up(people, monkeypatch):
     send(people)
     calls = {"n": 0}
 
-    def broken(message, address):
+    def broken(message, address, mail=None):
         calls["n"] += 1
         raise ConnectionError("gateway down")
 

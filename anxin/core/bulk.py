@@ -1,0 +1,240 @@
+"""Writing many generated rows fast, for ``manage.py seed_bulk`` (benchmarks, load tests).
+
+Bulk data bypasses the services on purpose: it is synthetic, written by an operator on an
+empty or test database, and its volume (millions of rows) rules out one service call per row.
+Each app's ``bulk`` module generates consistent rows (the same fields its services would set)
+and writes them with :class:`BulkWriter`:
+
+- **PostgreSQL**: ``COPY … FROM STDIN`` through psycopg 3, the fastest way in; secondary indexes
+  of the tables being filled are dropped first and rebuilt once at the end
+  (:func:`indexes_dropped`), which is several times faster than maintaining them row by row.
+- **SQLite**: ``executemany`` of one ``INSERT`` per batch inside one transaction.
+
+Rows carry their primary keys (the generator assigns them, so that children can point at their
+parents without reading them back); :func:`reset_sequences` moves PostgreSQL's identity
+sequences past them afterwards.
+
+Columns the generator does not name get the field's default (computed once per writer), so a
+new column with a default does not break the generator.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from decimal import Decimal
+from itertools import islice
+from typing import Any
+from uuid import UUID
+
+from django.db import connection, models, transaction
+from django.db.models import NOT_PROVIDED
+
+log = logging.getLogger(__name__)
+
+SQLITE_BATCH = 5_000
+
+
+def _default(field: models.Field[Any, Any]) -> Any:
+    if field.unique and not field.primary_key:
+        raise ValueError(f"{field.model.__name__}.{field.name} is unique: generate it per row")
+    if field.has_default():
+        value = field.get_default()
+    elif field.null:
+        value = None
+    elif field.db_default is not NOT_PROVIDED:
+        raise ValueError(f"{field.model.__name__}.{field.name}: name it, it has a db default")
+    elif isinstance(field, models.CharField | models.TextField):
+        value = ""
+    else:
+        raise ValueError(
+            f"{field.model.__name__}.{field.name} has no default: the generator must set it"
+        )
+    return value
+
+
+class BulkWriter:
+    """Write tuples of ``fields`` (attribute names, e.g. ``"unit_id"``) into ``model``'s table."""
+
+    def __init__(self, model: type[models.Model], fields: Sequence[str]) -> None:
+        self.model = model
+        self.table = model._meta.db_table
+        concrete = [f for f in model._meta.concrete_fields]
+        by_attname = {f.attname: f for f in concrete}
+        unknown = [name for name in fields if name not in by_attname]
+        if unknown:
+            raise ValueError(f"{model.__name__} has no column {unknown}")
+        self.fields = list(fields)
+        # an automatic primary key that the generator does not name is left to the database
+        self.rest = [
+            f
+            for f in concrete
+            if f.attname not in fields and not (f.primary_key and isinstance(f, models.AutoField))
+        ]
+        self.rest_values = tuple(self._db(f, _default(f)) for f in self.rest)
+        self.columns = [by_attname[name].column for name in self.fields] + [
+            f.column for f in self.rest
+        ]
+        self._json = [isinstance(by_attname[name], models.JSONField) for name in self.fields]
+        self.written = 0
+
+    @staticmethod
+    def _db(field: models.Field[Any, Any], value: Any) -> Any:
+        if isinstance(field, models.JSONField):
+            return json.dumps(value, ensure_ascii=False)
+        if callable(value):
+            raise ValueError(f"{field.name}: a callable default must be generated per row")
+        return value
+
+    def _prepare(self, row: Sequence[Any]) -> tuple[Any, ...]:
+        if any(self._json):
+            row = [
+                json.dumps(v, ensure_ascii=False) if is_json else v
+                for v, is_json in zip(row, self._json, strict=True)
+            ]
+        return (*row, *self.rest_values)
+
+    def write(self, rows: Iterable[Sequence[Any]]) -> int:
+        """Write every row; returns how many."""
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(c) for c in self.columns)
+        count = 0
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                raw = cursor.cursor  # psycopg 3
+                sql = f"COPY {quote(self.table)} ({columns}) FROM STDIN"
+                with raw.copy(sql) as copy:
+                    for row in rows:
+                        copy.write_row(self._prepare(row))
+                        count += 1
+        else:
+            marks = ", ".join(["%s"] * len(self.columns))
+            sql = f"INSERT INTO {quote(self.table)} ({columns}) VALUES ({marks})"
+            iterator = iter(rows)
+            with connection.cursor() as cursor:
+                while batch := [self._prepare(r) for r in islice(iterator, SQLITE_BATCH)]:
+                    cursor.executemany(sql, [tuple(_sqlite(v) for v in r) for r in batch])
+                    count += len(batch)
+        self.written += count
+        return count
+
+
+def _sqlite(value: Any) -> Any:
+    if isinstance(value, UUID):
+        return value.hex
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def stop_state(stopped_on: Any, due_on: Any) -> str:
+    """The state of a clock stopped on ``stopped_on``: ``met`` by its due date, else ``missed``."""
+    return "met" if stopped_on <= due_on else "missed"
+
+
+def next_id(model: type[models.Model]) -> int:
+    """The first key of ``model`` that neither a row nor the database's sequence has used.
+
+    Keys once handed out are never reused (SQLite AUTOINCREMENT, PostgreSQL identity), even
+    after their rows were deleted: search rows and clocks name items by key.
+    """
+    top = int(model._default_manager.aggregate(top=models.Max("pk"))["top"] or 0)
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, model._meta.pk.column])
+            (sequence,) = cursor.fetchone()
+            if sequence:
+                cursor.execute(f"SELECT last_value, is_called FROM {sequence}")
+                last, called = cursor.fetchone()
+                top = max(top, int(last) if called else int(last) - 1)
+        else:
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            row = cursor.fetchone()
+            top = max(top, int(row[0]) if row else 0)
+    return top + 1
+
+
+def reset_sequences(models_: Iterable[type[models.Model]]) -> None:
+    """Move the key sequences past the keys written, so later inserts do not collide."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model in models_:
+            table = model._meta.db_table
+            pk = model._meta.pk.column
+            if connection.vendor == "postgresql":
+                cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk])
+                (sequence,) = cursor.fetchone()
+                if sequence:
+                    cursor.execute(
+                        f"SELECT setval(%s, GREATEST((SELECT COALESCE(MAX({quote(pk)}), 0) "
+                        f"FROM {quote(table)}), (SELECT last_value FROM {sequence}), 1))",
+                        [sequence],
+                    )
+            else:
+                top = model._default_manager.aggregate(top=models.Max("pk"))["top"] or 0
+                cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+                row = cursor.fetchone()
+                if row is None:
+                    cursor.execute(
+                        "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, top]
+                    )
+                elif int(row[0]) < top:
+                    cursor.execute(
+                        "UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [top, table]
+                    )
+
+
+@contextmanager
+def indexes_dropped(tables: Sequence[str]) -> Iterator[None]:
+    """On PostgreSQL, drop the plain secondary indexes of ``tables`` and rebuild them after.
+
+    Primary keys and indexes behind constraints (unique, exclusion) stay: they guard the data.
+    The rebuild runs even when the body fails, so the schema is never left without them.
+    """
+    if connection.vendor != "postgresql" or not tables:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT i.indexname, i.indexdef FROM pg_indexes i
+            WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s)
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
+            """,
+            [list(tables)],
+        )
+        found = cursor.fetchall()
+        for name, _definition in found:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for name, definition in found:
+                log.debug("rebuilding index %s", name)
+                cursor.execute(definition)
+
+
+@contextmanager
+def bulk_session() -> Iterator[None]:
+    """One transaction; on PostgreSQL with more memory for the index rebuilds."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+                cursor.execute("SET LOCAL synchronous_commit = off")
+                # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED; checked at each COPY's
+                # end instead, they leave no pending trigger events that would forbid the
+                # index rebuild in the same transaction.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        yield
+
+
+def analyze(tables: Sequence[str]) -> None:
+    """Refresh the planner's statistics (PostgreSQL ``ANALYZE``; SQLite ``ANALYZE``)."""
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")

@@ -1,0 +1,136 @@
+"""Escalation side by side: Anxin's sweep and django-helpdesk 2.6.1's ``escalate_tickets``.
+
+    python -m bench.escalation --items 5000 --helpdesk-json var/bench/helpdesk-5000.json \
+        --out var/bench/escalation-5000.json
+
+Runs on the (empty, migrated) database ``DATABASE_URL`` names. Writes ``--items`` running
+clocks overdue by one working day, each with a responsible handler who has an e-mail address
+(so each reaches the first step of the ladder once and is notified), then times:
+
+- ``escalation_sweep()`` — the set-based sweep (its queries counted), and
+- ``outbox_deliver()`` until the outbox is empty, with Django's dummy e-mail backend — the
+  notices actually handed to the mail backend, one per item, as helpdesk's loop does.
+
+The helpdesk figure comes from ``bench/helpdesk/escalate.py`` (run in its own virtualenv on the
+same PostgreSQL cluster); ``escalation_speedup`` = helpdesk seconds / Anxin seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import time
+from pathlib import Path
+
+from bench.measure import Bench, _setup
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", default="postgresql")
+    parser.add_argument("--items", type=int, required=True)
+    parser.add_argument("--helpdesk-json", type=Path)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    _setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from anxin.core.bulk import BulkWriter, bulk_session, next_id, reset_sequences
+    from anxin.core.calendar import WorkingCalendar
+    from anxin.core.choices import Role, UnitKind
+    from anxin.core.models import Unit, User
+    from anxin.core.services import role_assign, user_create
+    from anxin.supervision.escalation import escalation_sweep
+    from anxin.supervision.models import Clock, Escalation, Notification, OutboxMessage
+    from anxin.supervision.notifications import outbox_deliver
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+    township = Unit.objects.filter(kind=UnitKind.TOWNSHIP).order_by("pk").first()
+    assert township is not None, "load_units first"
+    handler = User.objects.filter(username="bench_handler").first()
+    if handler is None:
+        handler, _ = user_create(
+            actor=None,
+            username="bench_handler",
+            name="bench_handler",
+            unit=township,
+            email="handler@example.test",
+            password="Bench-2026-pass",
+            must_change_password=False,
+        )
+        role_assign(actor=None, user=handler, role=Role.HANDLER, unit=township)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    calendar = WorkingCalendar()
+    # the last working day before today: one working day overdue, the ladder's first step only
+    due = today - dt.timedelta(days=1)
+    while not calendar.is_working_day(due):
+        due -= dt.timedelta(days=1)
+    first = next_id(Clock)
+    fields = [
+        "subject_type", "subject_id", "name", "unit_id", "responsible_id", "rule", "start_on",
+        "days", "due_on", "state", "created_at", "updated_at",
+    ]  # fmt: skip
+    start = due - dt.timedelta(days=30)
+    with bulk_session():
+        BulkWriter(Clock, fields).write(
+            (
+                "petitions.petition",
+                10_000_000 + first + i,
+                "handle_by",
+                township.pk,
+                handler.pk,
+                "fixed",
+                start,
+                30,
+                due,
+                "running",
+                now,
+                now,
+            )  # fmt: skip
+            for i in range(args.items)
+        )
+    reset_sequences([Clock])
+    with CaptureQueriesContext(connection) as queries:
+        t0 = time.perf_counter()
+        result = escalation_sweep(now=now)
+        sweep_seconds = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    sent = 0
+    while batch := outbox_deliver(limit=500, now=now):
+        sent += batch
+    send_seconds = time.perf_counter() - t1
+    total = sweep_seconds + send_seconds
+    bench = Bench(args.db, args.items)
+    n = args.items
+    bench.add("escalation sweep wall time", sweep_seconds, "s", 30 if n >= 1_000_000 else None)
+    bench.add("escalation sweep queries", len(queries.captured_queries), "queries")
+    bench.add("escalation sweep queries per item", len(queries.captured_queries) / n, "queries")
+    bench.add("escalation e-mails sent (outbox)", send_seconds, "s")
+    bench.add("escalation total (sweep + e-mails)", total, "s")
+    bench.add("escalation steps recorded", Escalation.objects.count(), "rows")
+    bench.add("escalation notifications", Notification.objects.count(), "rows")
+    bench.add(
+        "escalation e-mails handed to the backend",
+        OutboxMessage.objects.filter(status="sent").count(),
+        "messages",
+    )
+    assert result.batches >= 1 and sent >= n
+    if args.helpdesk_json and args.helpdesk_json.exists():
+        helpdesk = json.loads(args.helpdesk_json.read_text())
+        bench.add("helpdesk escalate_tickets wall time", helpdesk["seconds"], "s")
+        bench.add("helpdesk queries per item", helpdesk["queries"] / helpdesk["items"], "queries")
+        bench.add(
+            "escalation_speedup", helpdesk["seconds"] / total, "ratio", 100, higher_is_better=True
+        )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(bench.figures, ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

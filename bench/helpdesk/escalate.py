@@ -1,0 +1,150 @@
+"""django-helpdesk 2.6.1's ``escalate_tickets`` over N overdue tickets (run in its own venv).
+
+    var/bench/helpdesk-venv/bin/python bench/helpdesk/escalate.py --items 5000 --database-url URL
+
+Makes a throwaway project in memory (``settings.configure``): helpdesk with its dependencies,
+the dummy e-mail backend, the given PostgreSQL database. Creates one queue that escalates after
+one day and N open tickets created three days ago, each with a submitter e-mail and an owner
+(so each escalation sends its notices), priority 3 (escalated once to 2). Then times
+``call_command("escalate_tickets")`` and counts its queries; prints JSON {items, seconds,
+queries, escalated, notifications}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from urllib.parse import unquote, urlsplit
+
+
+def configure(url: str) -> None:
+    import django
+    from django.conf import settings
+
+    parts = urlsplit(url)
+    host = unquote(parts.hostname or "") if parts.hostname else ""
+    if "%2F" in url or "%2f" in url:  # a unix-socket directory in the host part
+        host = unquote(url.split("@", 1)[1].split("/", 1)[0])
+    settings.configure(
+        DEBUG=False,
+        SECRET_KEY="bench-only",
+        USE_TZ=True,
+        TIME_ZONE="Asia/Shanghai",
+        ALLOWED_HOSTS=["*"],
+        DATABASES={
+            "default": {
+                "ENGINE": "django.db.backends.postgresql",
+                "NAME": parts.path.lstrip("/"),
+                "USER": unquote(parts.username or ""),
+                "HOST": host,
+            }
+        },
+        INSTALLED_APPS=[
+            "django.contrib.admin",
+            "django.contrib.auth",
+            "django.contrib.contenttypes",
+            "django.contrib.sessions",
+            "django.contrib.messages",
+            "django.contrib.humanize",
+            "django.contrib.sites",
+            "rest_framework",
+            "helpdesk",
+        ],
+        SITE_ID=1,
+        EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+        DEFAULT_FROM_EMAIL="helpdesk@example.test",
+        HELPDESK_TEAMS_MODE_ENABLED=False,
+        HELPDESK_KANBAN_ENABLED=False,
+        ROOT_URLCONF="__main__",  # urlpatterns below, set once the apps are ready
+        TEMPLATES=[
+            {
+                "BACKEND": "django.template.backends.django.DjangoTemplates",
+                "APP_DIRS": True,
+                "OPTIONS": {
+                    "context_processors": [
+                        "django.template.context_processors.request",
+                        "django.contrib.auth.context_processors.auth",
+                        "django.contrib.messages.context_processors.messages",
+                    ]
+                },
+            }
+        ],
+        MIDDLEWARE=[
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
+            "django.contrib.messages.middleware.MessageMiddleware",
+        ],
+        DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
+    )
+    django.setup()
+    from django.urls import include, path
+
+    globals()["urlpatterns"] = [path("helpdesk/", include("helpdesk.urls"))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--items", type=int, required=True)
+    parser.add_argument("--database-url", required=True)
+    args = parser.parse_args()
+    configure(args.database_url)
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+    from helpdesk.models import FollowUp, Queue, Ticket
+
+    call_command("migrate", verbosity=0)
+    Ticket.objects.all().delete()
+    Queue.objects.all().delete()
+    owner, _ = get_user_model().objects.get_or_create(
+        username="owner", defaults={"email": "owner@example.test", "is_staff": True}
+    )
+    queue = Queue.objects.create(
+        title="12345", slug="hotline", escalate_days=1, email_address="q@example.test"
+    )
+    created = timezone.now() - dt.timedelta(days=3)
+    Ticket.objects.bulk_create(
+        [
+            Ticket(
+                title=f"工单 {i}",
+                queue=queue,
+                submitter_email=f"citizen{i}@example.test",
+                assigned_to=owner,
+                status=Ticket.OPEN_STATUS,
+                priority=3,
+                created=created,
+                modified=created,
+                description="小区噪音扰民，请求处理。",
+            )
+            for i in range(args.items)
+        ],
+        batch_size=2000,
+    )
+    Ticket.objects.filter(queue=queue).update(created=created)  # auto_now_add on create
+    with CaptureQueriesContext(connection) as queries:
+        start = time.perf_counter()
+        call_command("escalate_tickets", verbosity=0)
+        seconds = time.perf_counter() - start
+    escalated = Ticket.objects.filter(queue=queue, priority=2).count()
+    followups = FollowUp.objects.filter(ticket__queue=queue).count()
+    print(
+        json.dumps(
+            {
+                "items": args.items,
+                "seconds": round(seconds, 3),
+                "queries": len(queries.captured_queries),
+                "escalated": escalated,
+                "followups": followups,
+            }
+        )
+    )
+    return 0 if escalated == args.items else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# `make bench`: Anxin's figures at city scale, on PostgreSQL and SQLite (docs/performance.md).
+#
+#   BENCH_SCALE=small   (default) 100,000 petitions + 30,000 hazards; under 10 minutes here
+#   BENCH_SCALE=full    1,000,000 petitions + 300,000 hazards (issue 7's targets apply)
+#   BENCH_DBS="postgresql sqlite"   which databases, in order
+#   BENCH_REPEAT=20     requests per timed page
+#
+# PostgreSQL is a throwaway cluster (scripts/pg-throwaway.sh), SQLite a file in var/bench/.
+# Each database gets: migrate, load_units, seed_bulk, bench.measure (in-process pages),
+# bench.intake (gunicorn + concurrent clients). Results: bench/results/latest.json — a list of
+# {name, db, items, value, unit, target, ok} plus the machine's description.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+PY=${PY:-$PWD/.venv/bin/python}
+export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
+export ANXIN_ENV=development DEBUG=0
+
+SCALE=${BENCH_SCALE:-small}
+case $SCALE in
+    small) PETITIONS=100000 HAZARDS=30000 ;;
+    full) PETITIONS=1000000 HAZARDS=300000 ;;
+    tiny) PETITIONS=5000 HAZARDS=1500 ;;  # a smoke run of the harness itself
+    *) echo "BENCH_SCALE is small, full or tiny" >&2; exit 2 ;;
+esac
+DBS=${BENCH_DBS:-"postgresql sqlite"}
+REPEAT=${BENCH_REPEAT:-20}
+OUT=var/bench
+mkdir -p "$OUT" bench/results
+rm -f "$OUT"/*.json
+
+run_db() {  # $1 = postgresql | sqlite; DATABASE_URL set
+    local db=$1 started
+    started=$(date +%s)
+    echo "== $db: migrate, seed_bulk --petitions $PETITIONS --hazards $HAZARDS"
+    "$PY" manage.py migrate -v0 --noinput
+    "$PY" manage.py load_units -v0
+    "$PY" manage.py seed_bulk --petitions "$PETITIONS" --hazards "$HAZARDS" --seed 1 \
+        | tee "$OUT/seed-$db.txt"
+    echo "== $db: pages"
+    "$PY" -m bench.measure --db "$db" --items "$PETITIONS" --repeat "$REPEAT" \
+        --out "$OUT/measure-$db.json"
+    echo "== $db: intake under gunicorn"
+    "$PY" -m bench.intake --db "$db" --items "$PETITIONS" --out "$OUT/intake-$db.json"
+    echo "== $db: done in $(($(date +%s) - started)) s"
+}
+
+for db in $DBS; do
+    case $db in
+        postgresql)
+            # shellcheck source=scripts/pg-throwaway.sh
+            . scripts/pg-throwaway.sh
+            PG_THROWAWAY_DBNAME=anxin_bench pg_start
+            trap pg_stop EXIT
+            run_db postgresql
+            pg_stop
+            trap - EXIT
+            ;;
+        sqlite)
+            rm -f "$OUT"/bench.sqlite3*
+            DATABASE_URL="sqlite:///$PWD/$OUT/bench.sqlite3" run_db sqlite
+            ;;
+        *) echo "unknown database $db" >&2; exit 2 ;;
+    esac
+done
+
+"$PY" -m bench.collect --scale "$SCALE" --out bench/results/latest.json "$OUT"/measure-*.json \
+    "$OUT"/intake-*.json
