@@ -296,6 +296,9 @@ def _send(message: OutboxMessage, address: str, mail: Any = None) -> None:
         get_backend().send(address, f"{message.subject}\n{message.body}".strip())
 
 
+#: e-mails handed to the mail backend per call
+MAIL_CHUNK = 200
+
 #: what a send reads of each message and its person: no more (the phone, SM4-encrypted, is
 #: decrypted only for text messages)
 _SEND_FIELDS = {
@@ -315,9 +318,10 @@ _SEND_FIELDS = {
 def outbox_deliver(*, limit: int = 100, now: dt.datetime | None = None) -> int:
     """Send the claimed messages, each once; a failure is retried with back-off.
 
-    Each result is written right after its send, conditionally on this run's claim, so a run
-    killed halfway leaves only the message in flight to be sent again when its claim lapses
-    (at least once: a gateway cannot be asked whether it already got it).
+    Results are written right after their send, conditionally on this run's claim: a text
+    message one by one, e-mails per backend call of up to ``MAIL_CHUNK``. A run killed halfway
+    leaves only what was in flight to be sent again when its claim lapses (at least once: a
+    gateway cannot be asked whether it already got it).
     """
     now = now if now is not None else timezone.now()
     token, claimed = outbox_claim(limit=limit, now=now)
@@ -330,47 +334,109 @@ def outbox_deliver(*, limit: int = 100, now: dt.datetime | None = None) -> int:
     # be opened here, each send tries again and a failure takes the retry path of its message
     mail = get_connection()
     try:
-        for channel in (Channel.EMAIL, Channel.SMS):
-            rows = mine.filter(channel=channel).select_related("user").only(*_SEND_FIELDS[channel])
-            if channel == Channel.EMAIL and rows.exists():
-                try:
-                    mail.open()
-                except Exception as exc:  # noqa: BLE001 - retried per message below
-                    logger.warning("mail connection failed: %s", exc)
-            sent += _deliver_each(rows.order_by("id"), token, max_attempts, mail)
+        emails = list(
+            mine.filter(channel=Channel.EMAIL)
+            .select_related("user")
+            .only(*_SEND_FIELDS[Channel.EMAIL])
+            .order_by("id")
+        )
+        if emails:
+            try:
+                mail.open()
+            except Exception as exc:  # noqa: BLE001 - retried per message below
+                logger.warning("mail connection failed: %s", exc)
+            for i in range(0, len(emails), MAIL_CHUNK):
+                sent += _deliver_mail_chunk(emails[i : i + MAIL_CHUNK], token, max_attempts, mail)
+        texts = (
+            mine.filter(channel=Channel.SMS)
+            .select_related("user")
+            .only(*_SEND_FIELDS[Channel.SMS])
+            .order_by("id")
+        )
+        for message in texts:
+            sent += _deliver_one(message, token, max_attempts, mail)
     finally:
         mail.close()
     return sent
 
 
-def _deliver_each(messages: Any, token: str, max_attempts: int, mail: Any) -> int:
+def _row(message: OutboxMessage, token: str) -> Any:
+    """The message's row, as long as this run's claim holds."""
+    return OutboxMessage.objects.filter(pk=message.pk, claim=token, status=OutboxStatus.SENDING)
+
+
+def _send_many(pairs: list[tuple[OutboxMessage, str]], mail: Any) -> None:
+    """Hand e-mails to the backend in one call (an SMTP backend sends them in one session)."""
+    mail.send_messages(
+        [EmailMessage(m.subject, m.body, None, [address], connection=mail) for m, address in pairs]
+    )
+
+
+def _deliver_mail_chunk(
+    messages: list[OutboxMessage], token: str, max_attempts: int, mail: Any
+) -> int:
+    """Send up to ``MAIL_CHUNK`` e-mails in one backend call and record them in two queries.
+
+    If the backend call fails, the chunk is sent again message by message so that each failure
+    takes its own retry path. A run killed between the backend call and the record leaves
+    these messages to be sent again when the claim lapses (at least once, as for any gateway).
+    """
+    pairs: list[tuple[OutboxMessage, str]] = []
     sent = 0
     for message in messages:
         address = _address(message)
-        row = OutboxMessage.objects.filter(pk=message.pk, claim=token, status=OutboxStatus.SENDING)
-        if not address:
-            row.update(
-                status=OutboxStatus.FAILED,
-                last_error=_("No address to send to."),
-                claim="",
-            )
-            continue
-        try:
-            _send(message, address, mail)
-        except Exception as exc:  # noqa: BLE001 - any gateway error is retried
-            logger.warning("outbox message %s failed: %s", message.pk, exc)
-            error = f"{type(exc).__name__}: {exc}"[:500]
-            if message.attempts >= max_attempts:
-                row.update(status=OutboxStatus.FAILED, last_error=error, claim="")
-            else:
-                row.update(
-                    status=OutboxStatus.PENDING,
-                    last_error=error,
-                    claim="",
-                    next_attempt_at=timezone.now() + _backoff(message.attempts),
-                )
-            continue
-        sent += row.update(
-            address=address, status=OutboxStatus.SENT, sent_at=timezone.now(), claim=""
+        if address:
+            pairs.append((message, address))
+        else:
+            sent += _deliver_one(message, token, max_attempts, mail)  # fails at once
+    if not pairs:
+        return sent
+    try:
+        _send_many(pairs, mail)
+    except Exception as exc:  # noqa: BLE001 - each message is tried on its own
+        logger.warning("sending %d e-mails at once failed (%s): one by one", len(pairs), exc)
+        return sent + sum(_deliver_one(m, token, max_attempts, mail) for m, _a in pairs)
+    now = timezone.now()
+    for message, address in pairs:
+        message.address = address
+    # the addresses (each SM4-encrypted) in one UPDATE … CASE, the states in another, both only
+    # for the rows this run still holds
+    held = list(
+        OutboxMessage.objects.filter(
+            pk__in=[m.pk for m, _a in pairs], claim=token, status=OutboxStatus.SENDING
+        ).values_list("pk", flat=True)
+    )
+    mine = [m for m, _a in pairs if m.pk in set(held)]
+    OutboxMessage.objects.bulk_update(mine, ["address"])
+    return sent + OutboxMessage.objects.filter(
+        pk__in=held, claim=token, status=OutboxStatus.SENDING
+    ).update(status=OutboxStatus.SENT, sent_at=now, claim="")
+
+
+def _deliver_one(message: OutboxMessage, token: str, max_attempts: int, mail: Any) -> int:
+    """Send one message and record the result right after; 1 when sent."""
+    address = _address(message)
+    row = _row(message, token)
+    if not address:
+        row.update(
+            status=OutboxStatus.FAILED,
+            last_error=_("No address to send to."),
+            claim="",
         )
-    return sent
+        return 0
+    try:
+        _send(message, address, mail)
+    except Exception as exc:  # noqa: BLE001 - any gateway error is retried
+        logger.warning("outbox message %s failed: %s", message.pk, exc)
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        if message.attempts >= max_attempts:
+            row.update(status=OutboxStatus.FAILED, last_error=error, claim="")
+        else:
+            row.update(
+                status=OutboxStatus.PENDING,
+                last_error=error,
+                claim="",
+                next_attempt_at=timezone.now() + _backoff(message.attempts),
+            )
+        return 0
+    return row.update(address=address, status=OutboxStatus.SENT, sent_at=timezone.now(), claim="")

@@ -201,7 +201,11 @@ def test_a_failure_is_retried_with_back_off_then_given_up(people, monkeypatch):
         calls["n"] += 1
         raise ConnectionError("gateway down")
 
+    def broken_many(pairs, mail):
+        raise ConnectionError("gateway down")
+
     monkeypatch.setattr(notifications, "_send", broken)
+    monkeypatch.setattr(notifications, "_send_many", broken_many)
     start = timezone.now()
     assert outbox_deliver(now=start) == 0
     message = OutboxMessage.objects.get()
@@ -240,3 +244,49 @@ def test_no_address_fails_at_once(people):
     assert outbox_deliver() == 0
     message = OutboxMessage.objects.get()
     assert (message.status, message.last_error) == ("failed", "没有可发送的地址。")
+
+
+def test_many_emails_go_in_one_backend_call_with_queries_per_chunk(
+    people, django_assert_max_num_queries, monkeypatch
+):
+    for i in range(30):
+        send(people, key=f"notice:{i}")
+    calls: list[int] = []
+    real = notifications._send_many
+
+    def counted(pairs, connection):
+        calls.append(len(pairs))
+        real(pairs, connection)
+
+    monkeypatch.setattr(notifications, "_send_many", counted)
+    # claim (2) + read (1) + texts (1) + per chunk: held (1), addresses (1), states (1)
+    with django_assert_max_num_queries(8):
+        assert outbox_deliver(limit=100) == 30
+    assert calls == [30]
+    assert len(mail.outbox) == 30
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"sent"}
+    assert set(OutboxMessage.objects.values_list("address", flat=True)) == {"member@example.gov.cn"}
+
+
+def test_a_failed_chunk_is_sent_one_by_one(people, monkeypatch):
+    send(people, key="a")
+    send(people, key="b")
+
+    def broken_many(pairs, connection):
+        raise ConnectionError("pipe broken")
+
+    real = notifications._send
+    seen: list[int] = []
+
+    def flaky(message, address, connection=None):
+        seen.append(message.pk)
+        if len(seen) == 1:
+            raise ConnectionError("refused")
+        real(message, address, connection)
+
+    monkeypatch.setattr(notifications, "_send_many", broken_many)
+    monkeypatch.setattr(notifications, "_send", flaky)
+    assert outbox_deliver() == 1
+    first, second = OutboxMessage.objects.order_by("id")
+    assert (first.status, first.last_error) == ("pending", "ConnectionError: refused")
+    assert second.status == "sent" and len(mail.outbox) == 1
