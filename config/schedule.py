@@ -28,3 +28,12 @@ def petitions_close_due_job() -> int:
     while closed := petitions_close_due():
         total += closed
     return total
+
+
+@db_periodic_task(crontab(hour="3", minute="40"))
+@lock_task("idempotency-keys-purge")
+def idempotency_keys_purge_job() -> int:
+    """Delete the API's Idempotency-Key rows older than 24 hours (daily)."""
+    from anxin.core.idempotency import idempotency_keys_purge
+
+    return idempotency_keys_purge()

@@ -219,3 +219,4 @@ class AuditChainHead(models.Model):
 
 from anxin.core.models_attachments import Attachment  # noqa: E402,F401
 from anxin.core.models_calendar import CalendarDay  # noqa: E402,F401
+from anxin.core.models_idempotency import IdempotencyKey  # noqa: E402,F401

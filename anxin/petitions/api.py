@@ -11,6 +11,7 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
+from anxin.core.idempotency import idempotent
 from anxin.core.pagination import keyset_page, url_with_cursor
 from anxin.core.types import AuthedHttpRequest
 from anxin.petitions import actions, selectors, services
@@ -47,6 +48,7 @@ class PetitionFilter(Schema):
 
 
 @router.post("/petitions", response={201: PetitionDetailOut}, operation_id="petitions_create")
+@idempotent
 def petitions_create(request: AuthedHttpRequest, payload: PetitionIn) -> Status[dict]:
     category = Category.objects.filter(code=payload.category).first()
     if category is None:
@@ -123,6 +125,7 @@ def petitions_timeline(request: AuthedHttpRequest, id: str) -> list[dict]:
 @router.post(
     "/petitions/{id}/actions/{action}", response=PetitionDetailOut, operation_id="petitions_action"
 )
+@idempotent
 def petitions_action(request: AuthedHttpRequest, id: str, action: str, payload: ActionIn) -> dict:
     if action not in actions.ACTIONS:
         raise Http404

@@ -13,6 +13,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from anxin.core.models import User
+from anxin.core.idempotency import idempotent
 from anxin.core.pagination import keyset_page, url_with_cursor
 from anxin.core.scoping import can
 from anxin.core.types import AuthedHttpRequest
@@ -109,6 +110,7 @@ def enforcement_list(
     response={201: EnforcementOrderOut},
     operation_id="enforcement_create",
 )
+@idempotent
 def enforcement_create(request: AuthedHttpRequest, payload: EnforcementOrderIn) -> Status[dict]:
     if not can(request.user, "enforcement.issue"):
         raise PermissionDenied

@@ -18,6 +18,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from anxin.core.models import User
+from anxin.core.idempotency import idempotent
 from anxin.core.pagination import keyset_page, url_with_cursor
 from anxin.core.scoping import can
 from anxin.core.types import AuthedHttpRequest
@@ -318,6 +319,7 @@ def hazards_list(
 
 
 @router.post("/hazards", response={201: HazardDetailOut}, operation_id="hazards_create")
+@idempotent
 def hazards_create(request: AuthedHttpRequest, payload: HazardIn) -> Status[dict]:
     recurrence_of = None
     if payload.recurrence_of:
@@ -349,6 +351,7 @@ def hazards_get(request: AuthedHttpRequest, id: str) -> dict:
 @router.post(
     "/hazards/{id}/actions/{action}", response=HazardDetailOut, operation_id="hazards_action"
 )
+@idempotent
 def hazards_action(
     request: AuthedHttpRequest, id: str, action: str, payload: HazardActionIn
 ) -> dict:
@@ -361,6 +364,7 @@ def hazards_action(
 
 
 @router.post("/hazards/{id}/evidence", response={201: EvidenceOut}, operation_id="hazards_evidence")
+@idempotent
 def hazards_evidence(
     request: AuthedHttpRequest, id: str, file: UploadedFile = File(...)
 ) -> Status[dict]:
@@ -394,6 +398,7 @@ def inspections_list(
 
 
 @router.post("/inspections", response={201: InspectionDetailOut}, operation_id="inspections_create")
+@idempotent
 def inspections_create(request: AuthedHttpRequest, payload: InspectionIn) -> Status[dict]:
     site = site_by_id(request.user, payload.site)
     assert site is not None
@@ -426,6 +431,7 @@ def inspections_get(request: AuthedHttpRequest, id: str) -> dict:
     response={201: list[HazardOut]},
     operation_id="inspections_failed_to_hazards",
 )
+@idempotent
 def inspections_failed_to_hazards(
     request: AuthedHttpRequest, id: str, payload: FailedToHazardsIn
 ) -> Status[list[dict]]:
