@@ -27,6 +27,7 @@ from anxin.petitions.api import router as petitions_router
 from anxin.safety.api import router as safety_router
 from anxin.safety.api_enforcement import router as enforcement_router
 from anxin.safety.api_hazards import router as hazards_router
+from anxin.safety.api_steps import router as safety_steps_router
 
 api = NinjaAPI(
     title="Anxin API",
@@ -110,3 +111,4 @@ api.add_router("/", petitions_router)
 api.add_router("/", safety_router)
 api.add_router("/", hazards_router)
 api.add_router("/", enforcement_router)
+api.add_router("/", safety_steps_router)

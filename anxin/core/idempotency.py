@@ -87,9 +87,7 @@ class IdempotencyKeyReused(ServiceError):
 class IdempotencyKeyInvalid(ServiceError):
     status = 400
     code = "idempotency_key_invalid"
-    default_message = _(
-        "The Idempotency-Key header must be 1 to 255 printable ASCII characters."
-    )
+    default_message = _("The Idempotency-Key header must be 1 to 255 printable ASCII characters.")
 
 
 def _key_of(request: HttpRequest) -> str | None:

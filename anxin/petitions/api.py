@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
+from anxin.core.attachments import attachment_response, attachments_of
 from anxin.core.idempotency import idempotent
 from anxin.core.pagination import keyset_page, url_with_cursor
+from anxin.core.scoping import can
 from anxin.core.types import AuthedHttpRequest
-from anxin.petitions import actions, selectors, services
+from anxin.petitions import actions, selectors, selectors_reception, services
 from anxin.petitions.actions import accused_account, unit_by_code
 from anxin.petitions.choices import DocumentKind
 from anxin.petitions.documents import DOCX_CONTENT_TYPE, ascii_filename, petition_document_issue
@@ -162,3 +166,141 @@ def petitions_document(request: AuthedHttpRequest, id: str, kind: str) -> HttpRe
         raise Http404
     filename, data = petition_document_issue(actor=request.user, petition=petition, kind=kind)
     return docx_attachment(data, filename=filename, fallback=ascii_filename(petition, kind))
+
+
+# --- materials (attachments) of a case ----------------------------------------------------------
+
+
+class AttachmentOut(Schema):
+    id: str
+    name: str
+    content_type: str
+    size: int
+    purpose: str
+    uploaded_at: dt.datetime
+
+
+@router.get(
+    "/petitions/{id}/attachments",
+    response=list[AttachmentOut],
+    operation_id="petitions_attachments",
+)
+def petitions_attachments(request: AuthedHttpRequest, id: str) -> list[dict[str, Any]]:
+    """The case's materials, for those who may see the case (the shield applies: 404)."""
+    petition = selectors.petition_get_for_user(user=request.user, id=id)
+    return [
+        {
+            "id": str(a.uid),
+            "name": a.name,
+            "content_type": a.content_type,
+            "size": a.size,
+            "purpose": a.purpose,
+            "uploaded_at": a.uploaded_at,
+        }
+        for a in attachments_of(petition).order_by("uploaded_at", "id")
+    ]
+
+
+@router.get(
+    "/petitions/{id}/attachments/{file}",
+    operation_id="petitions_attachment",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file, decrypted, as an attachment (sandboxed).",
+                "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+            },
+            404: {"description": "No such case for this user, or no such file."},
+        }
+    },
+)
+def petitions_attachment(request: AuthedHttpRequest, id: str, file: str) -> HttpResponse:
+    petition = selectors.petition_get_for_user(user=request.user, id=id)
+    try:
+        uid = uuid.UUID(file)
+    except ValueError:
+        raise Http404 from None
+    attachment = attachments_of(petition).filter(uid=uid).first()
+    if attachment is None:
+        raise Http404
+    return attachment_response(attachment)
+
+
+# --- public reception days (staff side, read) ---------------------------------------------------
+
+
+class ReceptionSessionOut(Schema):
+    id: int
+    unit: str = Field(description="receiving office code")
+    leader: str = Field(description="the receiving leader's name")
+    leader_title: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    place: str
+    topics: str
+    capacity: int
+    booked: int = Field(description="bookings not cancelled")
+    published: bool
+    cancelled: bool
+    version: int
+
+
+class ReceptionSessionListOut(Schema):
+    items: list[ReceptionSessionOut]
+    count: int
+    next: str | None
+
+
+def _session_out(s: Any) -> dict[str, Any]:
+    return {
+        "id": s.pk,
+        "unit": s.unit.code,
+        "leader": s.leader.display_name,
+        "leader_title": s.leader_title,
+        "starts_at": s.starts_at,
+        "ends_at": s.ends_at,
+        "place": s.place,
+        "topics": s.topics,
+        "capacity": s.capacity,
+        "booked": s.booked or 0,
+        "published": s.published,
+        "cancelled": s.cancelled_at is not None,
+        "version": s.version,
+    }
+
+
+@router.get(
+    "/reception-sessions",
+    response=ReceptionSessionListOut,
+    operation_id="reception_sessions_list",
+)
+def reception_sessions_list(
+    request: AuthedHttpRequest,
+    when: str = Query("upcoming", description="upcoming, past or all"),
+    unit: str | None = Query(None, description="receiving office code"),
+    cursor: str | None = None,
+    limit: int = 50,
+) -> dict:
+    if not can(request.user, "reception.view"):
+        raise PermissionDenied
+    if when not in ("upcoming", "past", "all"):
+        when = "upcoming"
+    qs = selectors_reception.reception_session_list(
+        user=request.user, when=None if when == "all" else when, unit=unit
+    )
+    ordering = ("starts_at", "id") if when == "upcoming" else selectors_reception.SESSION_ORDERING
+    page = keyset_page(qs, ordering, cursor=cursor, limit=limit)
+    return {
+        "items": [_session_out(s) for s in page.items],
+        "count": page.count,
+        "next": url_with_cursor(request.build_absolute_uri(), page.next_cursor),
+    }
+
+
+@router.get(
+    "/reception-sessions/{id}", response=ReceptionSessionOut, operation_id="reception_sessions_get"
+)
+def reception_sessions_get(request: AuthedHttpRequest, id: int) -> dict:
+    return _session_out(
+        selectors_reception.reception_session_get_for_user(user=request.user, pk=id)
+    )

@@ -26,7 +26,12 @@ BODY = {
     "content": "公司拖欠工资两个月。",
     "unit": "C",
     "complainants": [
-        {"name": "王五", "id_number": "440524188001010014", "phone": "13900001111", "address": "三街道"}
+        {
+            "name": "王五",
+            "id_number": "440524188001010014",
+            "phone": "13900001111",
+            "address": "三街道",
+        }
     ],
 }
 
@@ -157,9 +162,7 @@ def test_every_post_of_the_api_declares_and_honours_the_header():
     missing = [
         op_id
         for (_path, op_id), op in posts.items()
-        if not any(
-            p["in"] == "header" and p["name"] == HEADER for p in op.get("parameters", [])
-        )
+        if not any(p["in"] == "header" and p["name"] == HEADER for p in op.get("parameters", []))
         or "422" not in {str(code) for code in op["responses"]}
     ]
     assert missing == []

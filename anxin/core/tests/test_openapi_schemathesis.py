@@ -82,6 +82,7 @@ def test_every_operation_answers_within_its_schema(demo_city: None) -> None:
                 failures.append(f"{username} {operation.label}: {exc}")
     assert not failures, "\n\n".join(failures)
     import os
+
     if os.environ.get("ANXIN_ST_DEBUG"):
         print(sorted(seen))
     # Not vacuous: the lists answered with rows for these callers.
