@@ -111,7 +111,8 @@ def inspections_update(request: AuthedHttpRequest, id: str, payload: InspectionP
         k: given[k] or "" for k in ("place", "content", "problems", "handling") if k in given
     }
     if given.get("started_at") is not None:
-        changes["started_at"] = given["started_at"]
+        moment = given["started_at"]
+        changes["started_at"] = timezone.make_aware(moment) if timezone.is_naive(moment) else moment
     inspections.inspection_update(
         actor=request.user,
         inspection=inspection,
