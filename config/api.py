@@ -112,3 +112,39 @@ api.add_router("/", safety_router)
 api.add_router("/", hazards_router)
 api.add_router("/", enforcement_router)
 api.add_router("/", safety_steps_router)
+
+
+def _declare_errors() -> None:
+    """Every operation documents the error answers it can give, all in the one error shape."""
+    from anxin.core.idempotency import ERROR_SCHEMA
+
+    def answer(description: str) -> dict:
+        return {
+            "description": description,
+            "content": {"application/json": {"schema": ERROR_SCHEMA}},
+        }
+
+    common = {
+        400: answer(
+            "Invalid input (code invalid, invalid_cursor, …); field errors in extra.fields."
+        ),
+        401: answer("No valid API key and no session (code unauthorized)."),
+        403: answer("Not allowed (code forbidden, account_policy)."),
+        404: answer("No such record for this user (code not_found)."),
+    }
+    writes = {409: answer("A stale version or a step not possible now (version_conflict, …).")}
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                extra = dict(operation.openapi_extra or {})
+                responses = dict(extra.get("responses", {}))
+                wanted = dict(common)
+                if set(operation.methods) & {"POST", "PATCH", "PUT", "DELETE"}:
+                    wanted.update(writes)
+                for code, value in wanted.items():
+                    responses.setdefault(code, value)
+                extra["responses"] = responses
+                operation.openapi_extra = extra
+
+
+_declare_errors()

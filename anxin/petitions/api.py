@@ -63,7 +63,8 @@ def petitions_create(request: AuthedHttpRequest, payload: PetitionIn) -> Status[
             {"category": _("Unknown category: %(code)s") % {"code": payload.category}}
         )
     unit = unit_by_code(payload.unit, "unit")
-    assert unit is not None
+    if unit is None:
+        raise ValidationError({"unit": _("Choose a unit.")})
     result = services.petition_register(
         actor=request.user,
         channel=payload.channel,

@@ -115,7 +115,8 @@ def enforcement_create(request: AuthedHttpRequest, payload: EnforcementOrderIn) 
     if not can(request.user, "enforcement.issue"):
         raise PermissionDenied
     site = site_by_id(request.user, payload.site)
-    assert site is not None
+    if site is None:
+        raise ValidationError({"site": _("Unknown site.")})
     hazard = hazard_get_for_user(user=request.user, id=payload.hazard) if payload.hazard else None
     order = enforcement.enforcement_order_issue(
         actor=request.user,

@@ -401,7 +401,8 @@ def inspections_list(
 @idempotent
 def inspections_create(request: AuthedHttpRequest, payload: InspectionIn) -> Status[dict]:
     site = site_by_id(request.user, payload.site)
-    assert site is not None
+    if site is None:
+        raise ValidationError({"site": _("Unknown site.")})
     plan = selectors.plan_get(user=request.user, id=payload.plan) if payload.plan else None
     inspection = inspections.inspection_create(
         actor=request.user,
