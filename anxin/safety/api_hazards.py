@@ -17,8 +17,8 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import Field
 
-from anxin.core.models import User
 from anxin.core.idempotency import idempotent
+from anxin.core.models import User
 from anxin.core.pagination import keyset_page, url_with_cursor
 from anxin.core.scoping import can
 from anxin.core.types import AuthedHttpRequest
