@@ -85,7 +85,7 @@ def test_the_same_key_with_another_body_is_refused_in_chinese(personas):
         "extra": {},
     }
     # the same key on another path is another request too
-    elsewhere = post(clerk, {"site": "x"}, path="/api/v1/hazards")
+    elsewhere = post(clerk, {"description": "配电箱未上锁"}, path="/api/v1/hazards")
     assert elsewhere.status_code == 422
     assert petitions() == 1
 

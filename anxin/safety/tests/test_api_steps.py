@@ -126,7 +126,9 @@ def test_plans_are_created_listed_and_read(personas, inspector, site):
     r = client.post(
         "/api/v1/inspection-plans", {**body, "sectors": ["nope"]}, content_type="application/json"
     )
-    assert r.status_code == 400 and r.json()["extra"]["fields"] == {"sectors": ["未知的行业领域：nope"]}
+    assert r.status_code == 400 and r.json()["extra"]["fields"] == {
+        "sectors": ["未知的行业领域：nope"]
+    }
 
 
 def test_checklists_are_read(inspector, site):
