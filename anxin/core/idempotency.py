@@ -40,6 +40,7 @@ from ninja.utils import contribute_operation_callback
 
 from anxin.core.crypto import decrypt_bytes, encrypt_bytes
 from anxin.core.errors import ServiceError
+from anxin.core.models import User
 from anxin.core.models_idempotency import IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -141,6 +142,7 @@ def _replay(row: IdempotencyKey) -> HttpResponse:
 def _claim(request: HttpRequest, key: str) -> HttpResponse | None:
     """Claim (user, key) for this request, or answer the stored result of an earlier one."""
     user = request.user
+    assert isinstance(user, User)  # an authenticated operation
     method = request.method or "POST"
     print_ = fingerprint(request)
     now = timezone.now()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -42,7 +43,7 @@ def client_of(user) -> Client:
 
 
 def post(client: Client, body: dict, key: str | None = "k-1", path: str = "/api/v1/petitions"):
-    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key is not None else {}
+    headers: dict[str, Any] = {"HTTP_IDEMPOTENCY_KEY": key} if key is not None else {}
     return client.post(path, json.dumps(body), content_type="application/json", **headers)
 
 
