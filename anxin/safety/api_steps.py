@@ -484,3 +484,30 @@ def enforcement_document(request: AuthedHttpRequest, id: str) -> HttpResponse:
     response = HttpResponse(data, content_type=DOCX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition(filename, ascii_filename(order))
     return response
+
+
+# --- a public report: arrange an inspection (triage) -------------------------------------------
+
+
+class InspectionTaskIn(Schema):
+    site: str | None = Field(None, description="site id, when the report names none (GET /sites)")
+
+
+@router.post(
+    "/hazards/{id}/inspection-task",
+    response={201: InspectionDetailOut},
+    tags=["hazards"],
+    operation_id="hazards_inspection_task",
+)
+@idempotent
+def hazards_inspection_task(
+    request: AuthedHttpRequest, id: str, payload: InspectionTaskIn
+) -> Status[dict]:
+    """Triage of a public report: a draft inspection of the site, linked to the report."""
+    from anxin.safety.hazards import site_by_id
+    from anxin.safety.public_reports import hazard_inspection_task
+
+    hazard = hazard_selectors.hazard_get_for_user(user=request.user, id=id)
+    site = site_by_id(request.user, payload.site) if payload.site else None
+    inspection = hazard_inspection_task(actor=request.user, hazard=hazard, site=site)
+    return Status(201, _inspection_out(request, str(inspection.uid)))

@@ -208,3 +208,23 @@ def test_api_filters_are_those_of_the_pages():
     assert set(selectors_hazards.HAZARD_FILTERS) <= set(HazardFilter.model_fields)
     assert set(selectors_hazards.INSPECTION_FILTERS) <= set(InspectionFilter.model_fields)
     assert set(accidents.FILTERS) <= set(AccidentFilter.model_fields)
+
+
+def test_a_reported_hazard_becomes_an_inspection_task(personas, inspector, site):
+    from anxin.safety import hazards
+
+    report = hazards.hazard_create(
+        actor=None,
+        site=None,
+        unit=personas.city.V1,
+        description="仓库门口堆放油漆桶",
+        status="reported",
+        source="report",
+    )
+    url = f"/api/v1/hazards/{report.uid}/inspection-task"
+    client = api(inspector)
+    r = client.post(url, {"site": str(site.uid)}, content_type="application/json")
+    assert r.status_code == 201, r.json()
+    assert r.json()["status"] == "draft" and r.json()["site"] == str(site.uid)
+    r = client.post(url, {"site": str(site.uid)}, content_type="application/json")
+    assert r.status_code == 409 and r.json()["message"] == "该举报已安排检查。"
