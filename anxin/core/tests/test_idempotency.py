@@ -177,3 +177,46 @@ def test_every_post_of_the_api_declares_and_honours_the_header():
         op = operations[op_id]
         assert getattr(op, "anxin_idempotent", False), op_id
         assert getattr(op.run, "anxin_idempotent", False), op_id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_retries_create_one_case(personas, monkeypatch):
+    """PostgreSQL: the second request waits on the claimed key, then replays the first."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers; the race needs two real connections")
+    from anxin.petitions import services
+
+    inside = threading.Event()
+    original = services.petition_register
+
+    def slow_register(**kwargs):
+        result = original(**kwargs)
+        inside.set()
+        threading.Event().wait(0.5)  # hold the transaction open while the retry arrives
+        return result
+
+    monkeypatch.setattr(services, "petition_register", slow_register)
+    _key, raw = api_key_create(actor=None, user=personas.clerk, name="race")
+    answers: list = []
+
+    def send() -> None:
+        try:
+            client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+            answers.append(post(client, BODY, key="race-1"))
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=send)
+    first.start()
+    assert inside.wait(10)
+    second = threading.Thread(target=send)
+    second.start()
+    first.join(20)
+    second.join(20)
+    assert sorted(a.status_code for a in answers) == [201, 201]
+    assert answers[0].json() == answers[1].json()
+    assert petitions() == 1
