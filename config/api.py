@@ -114,8 +114,38 @@ api.add_router("/", enforcement_router)
 api.add_router("/", safety_steps_router)
 
 
-def _declare_errors() -> None:
-    """Every operation documents the error answers it can give, all in the one error shape."""
+def _has_nul(request: HttpRequest) -> bool:
+    """A NUL character anywhere in the path, the query or the body (PostgreSQL text cannot
+    hold it: refused as invalid input before it reaches a query)."""
+    if "\x00" in request.path or any(
+        "\x00" in k or any("\x00" in v for v in values) for k, values in request.GET.lists()
+    ):
+        return True
+    content_type = request.content_type or ""
+    if content_type.startswith("multipart/") or content_type.startswith(
+        "application/x-www-form-urlencoded"
+    ):
+        return any(
+            "\x00" in k or any("\x00" in v for v in values) for k, values in request.POST.lists()
+        )
+    body = request.body
+    return b"\x00" in body or b"\\u0000" in body
+
+
+def _refuse_nul(run: Any) -> Any:
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if _has_nul(request):
+            return error_response(
+                request, 400, "invalid", _("The request contains a NUL character.")
+            )
+        return run(request, *args, **kwargs)
+
+    return checked
+
+
+def _complete_operations() -> None:
+    """Every operation documents the error answers it can give, all in the one error shape,
+    and refuses a NUL character in its input. Run once, after every router is added."""
     from anxin.core.idempotency import ERROR_SCHEMA
 
     def answer(description: str) -> dict:
@@ -145,6 +175,10 @@ def _declare_errors() -> None:
                     responses.setdefault(code, value)
                 extra["responses"] = responses
                 operation.openapi_extra = extra
+                if not hasattr(operation, "_run_decorators"):
+                    operation._run_decorators = []
+                operation.run = _refuse_nul(operation.run)
+                operation._run_decorators.append(_refuse_nul)
 
 
-_declare_errors()
+_complete_operations()

@@ -44,6 +44,21 @@ def demo_city(settings: Any) -> None:
     call_command("seed_demo", "--seed", "7", "--scale", "0.05", stdout=io.StringIO())
 
 
+@pytest.fixture
+def keep_connection() -> Any:
+    """The WSGI application closes the database connection at the end of each request
+    (``close_old_connections``), which would end the test's transaction on PostgreSQL; Django's
+    own test client disconnects it the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 def _check_operation(operation: Any, headers: dict[str, str], seen: set[tuple[str, int]]) -> None:
     @given(case=operation.as_strategy())
     @settings(
@@ -110,7 +125,7 @@ def _path_parameters(path: str, real: dict[str, str]) -> dict[str, str] | None:
     return params
 
 
-def test_every_operation_answers_within_its_schema(demo_city: None) -> None:
+def test_every_operation_answers_within_its_schema(demo_city: None, keep_connection: None) -> None:
     from config.wsgi import application
 
     keys = {}
