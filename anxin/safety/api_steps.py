@@ -18,14 +18,14 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
-from anxin.core.attachments import content_disposition
+from anxin.core.attachments import attachment_response, attachments_of, content_disposition
 from anxin.core.idempotency import idempotent
 from anxin.core.models import Unit
 from anxin.core.pagination import keyset_page, url_with_cursor
@@ -511,3 +511,42 @@ def hazards_inspection_task(
     site = site_by_id(request.user, payload.site) if payload.site else None
     inspection = hazard_inspection_task(actor=request.user, hazard=hazard, site=site)
     return Status(201, _inspection_out(request, str(inspection.uid)))
+
+
+# --- files: a hazard's evidence, an inspection's photos and signatures -------------------------
+
+_FILE_RESPONSES = {
+    "responses": {
+        200: {
+            "description": "The file, decrypted, as a sandboxed download.",
+            "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+        },
+    }
+}
+
+
+@router.get(
+    "/hazards/{id}/files/{file}",
+    tags=["hazards"],
+    operation_id="hazards_file",
+    openapi_extra=_FILE_RESPONSES,
+)
+def hazards_file(request: AuthedHttpRequest, id: str, file: str) -> HttpResponse:
+    """A file of the hazard (its ``evidence`` ids), for those who may see the hazard."""
+    hazard = hazard_selectors.hazard_get_for_user(user=request.user, id=id)
+    attachment = attachments_of(hazard).filter(uid=hazard_selectors.uuid_or_404(file)).first()
+    if attachment is None:
+        raise Http404
+    return attachment_response(attachment)
+
+
+@router.get(
+    "/inspections/{id}/files/{file}",
+    tags=["inspections"],
+    operation_id="inspections_file",
+    openapi_extra=_FILE_RESPONSES,
+)
+def inspections_file(request: AuthedHttpRequest, id: str, file: str) -> HttpResponse:
+    """A photo or a signature of the record, for those who may see the record."""
+    inspection = _inspection(request, id)
+    return attachment_response(hazard_selectors.result_photo(inspection, file))

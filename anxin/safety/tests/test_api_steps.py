@@ -228,3 +228,22 @@ def test_a_reported_hazard_becomes_an_inspection_task(personas, inspector, site)
     assert r.json()["status"] == "draft" and r.json()["site"] == str(site.uid)
     r = client.post(url, {"site": str(site.uid)}, content_type="application/json")
     assert r.status_code == 409 and r.json()["message"] == "该举报已安排检查。"
+
+
+def test_a_hazards_evidence_is_downloaded_within_scope(personas, hazard_factory):
+    from anxin.safety import hazards
+    from anxin.safety.tests.hazard_fixtures import file_upload
+
+    hazard = hazard_factory()
+    deadline = timezone.localdate() + timedelta(days=15)
+    hazards.run("start_rectification", actor=None, hazard=hazard, data={"deadline": deadline})
+    hazard.refresh_from_db()
+    added = hazards.hazard_evidence_add(
+        actor=personas.enterprise, hazard=hazard, upload=file_upload()
+    )
+    url = f"/api/v1/hazards/{hazard.uid}/files/{added.uid}"
+    r = api(personas.enterprise).get(url)
+    assert r.status_code == 200 and r.content[:2] == b"\xff\xd8"  # a JPEG, without its GPS
+    assert "sandbox" in r["Content-Security-Policy"]
+    assert api(personas.outsider).get(url).status_code == 404
+    assert api(personas.enterprise).get(f"/api/v1/hazards/{hazard.uid}/files/x").status_code == 404
