@@ -175,10 +175,12 @@ def _complete_operations() -> None:
                     responses.setdefault(code, value)
                 extra["responses"] = responses
                 operation.openapi_extra = extra
-                if not hasattr(operation, "_run_decorators"):
-                    operation._run_decorators = []
-                operation.run = _refuse_nul(operation.run)
-                operation._run_decorators.append(_refuse_nul)
+                # through ``_run_decorators``, so that a cloned operation keeps the check
+                op: Any = operation
+                if not hasattr(op, "_run_decorators"):
+                    op._run_decorators = []
+                op.run = _refuse_nul(op.run)
+                op._run_decorators.append(_refuse_nul)
 
 
 _complete_operations()
