@@ -29,6 +29,7 @@ from anxin.safety.api import router as safety_router
 from anxin.safety.api_enforcement import router as enforcement_router
 from anxin.safety.api_hazards import router as hazards_router
 from anxin.supervision.api_notices import router as notices_router
+from anxin.safety.api_steps import router as safety_steps_router
 
 api = NinjaAPI(
     title="Anxin API",
@@ -114,3 +115,76 @@ api.add_router("/", hazards_router)
 api.add_router("/", enforcement_router)
 api.add_router("/", notices_router)
 api.add_router("/", reports_router)
+api.add_router("/", safety_steps_router)
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    """A NUL character anywhere in the path, the query or the body (PostgreSQL text cannot
+    hold it: refused as invalid input before it reaches a query)."""
+    if "\x00" in request.path or any(
+        "\x00" in k or any("\x00" in v for v in values) for k, values in request.GET.lists()
+    ):
+        return True
+    content_type = request.content_type or ""
+    if content_type.startswith("multipart/") or content_type.startswith(
+        "application/x-www-form-urlencoded"
+    ):
+        return any(
+            "\x00" in k or any("\x00" in v for v in values) for k, values in request.POST.lists()
+        )
+    body = request.body
+    return b"\x00" in body or b"\\u0000" in body
+
+
+def _refuse_nul(run: Any) -> Any:
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if _has_nul(request):
+            return error_response(
+                request, 400, "invalid", _("The request contains a NUL character.")
+            )
+        return run(request, *args, **kwargs)
+
+    return checked
+
+
+def _complete_operations() -> None:
+    """Every operation documents the error answers it can give, all in the one error shape,
+    and refuses a NUL character in its input. Run once, after every router is added."""
+    from anxin.core.idempotency import ERROR_SCHEMA
+
+    def answer(description: str) -> dict:
+        return {
+            "description": description,
+            "content": {"application/json": {"schema": ERROR_SCHEMA}},
+        }
+
+    common = {
+        400: answer(
+            "Invalid input (code invalid, invalid_cursor, …); field errors in extra.fields."
+        ),
+        401: answer("No valid API key and no session (code unauthorized)."),
+        403: answer("Not allowed (code forbidden, account_policy)."),
+        404: answer("No such record for this user (code not_found)."),
+    }
+    writes = {409: answer("A stale version or a step not possible now (version_conflict, …).")}
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                extra = dict(operation.openapi_extra or {})
+                responses = dict(extra.get("responses", {}))
+                wanted = dict(common)
+                if set(operation.methods) & {"POST", "PATCH", "PUT", "DELETE"}:
+                    wanted.update(writes)
+                for code, value in wanted.items():
+                    responses.setdefault(code, value)
+                extra["responses"] = responses
+                operation.openapi_extra = extra
+                # through ``_run_decorators``, so that a cloned operation keeps the check
+                op: Any = operation
+                if not hasattr(op, "_run_decorators"):
+                    op._run_decorators = []
+                op.run = _refuse_nul(op.run)
+                op._run_decorators.append(_refuse_nul)
+
+
+_complete_operations()

@@ -59,3 +59,10 @@ def webhooks_requeue_job() -> int:
     from anxin.core.webhooks_delivery import webhooks_requeue_due
 
     return webhooks_requeue_due()
+@db_periodic_task(crontab(hour="3", minute="40"))
+@lock_task("idempotency-keys-purge")
+def idempotency_keys_purge_job() -> int:
+    """Delete the API's Idempotency-Key rows older than 24 hours (daily)."""
+    from anxin.core.idempotency import idempotency_keys_purge
+
+    return idempotency_keys_purge()

@@ -4,7 +4,10 @@
 #
 # Stages (each with a time budget; the run fails if any stage fails, after running the rest):
 #   lint     ruff check, ruff format --check, mypy, makemigrations --check
-#   pg       the full suite except browser tests, on PostgreSQL, 2 xdist workers
+#   pg       the full suite except browser tests, on PostgreSQL, 2 xdist workers; it includes
+#            the schemathesis run over /api/v1/openapi.json (5 examples per operation, then every
+#            read with real ids: no 5xx, no undeclared status, no body off its schema), which is
+#            anxin/core/tests/test_openapi_schemathesis.py
 #   sqlite   tests marked dbdep or smoke, on SQLite (DATABASE_URL unset), 2 xdist workers
 #   browser  tests marked browser (Playwright + /usr/bin/chromium), once, on PostgreSQL
 #

@@ -224,3 +224,4 @@ from anxin.core.models_webhooks import (  # noqa: E402,F401
     WebhookDelivery,
     WebhookEndpoint,
 )
+from anxin.core.models_idempotency import IdempotencyKey  # noqa: E402,F401

@@ -10,6 +10,7 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
+from anxin.core.idempotency import idempotent
 from anxin.core.models import Unit, User
 from anxin.core.pagination import keyset_page, url_with_cursor
 from anxin.core.scoping import can
@@ -92,6 +93,7 @@ def sites_list(
 
 
 @router.post("/sites", response={201: SiteDetailOut}, operation_id="sites_create")
+@idempotent
 def sites_create(request: AuthedHttpRequest, payload: SiteIn) -> Status[dict]:
     unit = _unit(payload.unit, "unit")
     if unit is None:
@@ -404,6 +406,7 @@ def accidents_list(
 
 
 @router.post("/accidents", response={201: AccidentDetailOut}, operation_id="accidents_create")
+@idempotent
 def accidents_create(request: AuthedHttpRequest, payload: AccidentIn) -> Status[dict]:
     site = _accident_site(request.user, payload.site)
     unit = _unit(payload.unit, "unit") or (site.unit if site is not None else None)
@@ -444,6 +447,7 @@ def accidents_get(request: AuthedHttpRequest, id: str) -> dict:
     response=AccidentDetailOut,
     operation_id="accidents_action",
 )
+@idempotent
 def accidents_action(
     request: AuthedHttpRequest, id: str, action: str, payload: AccidentActionIn
 ) -> dict:

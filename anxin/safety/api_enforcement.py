@@ -12,6 +12,7 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
+from anxin.core.idempotency import idempotent
 from anxin.core.models import User
 from anxin.core.pagination import keyset_page, url_with_cursor
 from anxin.core.scoping import can
@@ -109,11 +110,13 @@ def enforcement_list(
     response={201: EnforcementOrderOut},
     operation_id="enforcement_create",
 )
+@idempotent
 def enforcement_create(request: AuthedHttpRequest, payload: EnforcementOrderIn) -> Status[dict]:
     if not can(request.user, "enforcement.issue"):
         raise PermissionDenied
     site = site_by_id(request.user, payload.site)
-    assert site is not None
+    if site is None:
+        raise ValidationError({"site": _("Unknown site.")})
     hazard = hazard_get_for_user(user=request.user, id=payload.hazard) if payload.hazard else None
     order = enforcement.enforcement_order_issue(
         actor=request.user,

@@ -18,6 +18,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from anxin.core.attachments import content_disposition
+from anxin.core.idempotency import idempotent
 from anxin.core.models import User
 from anxin.core.pagination import keyset_page, url_with_cursor
 from anxin.core.scoping import can
@@ -341,6 +342,7 @@ def hazards_list(
 
 
 @router.post("/hazards", response={201: HazardDetailOut}, operation_id="hazards_create")
+@idempotent
 def hazards_create(request: AuthedHttpRequest, payload: HazardIn) -> Status[dict]:
     recurrence_of = None
     if payload.recurrence_of:
@@ -372,6 +374,7 @@ def hazards_get(request: AuthedHttpRequest, id: str) -> dict:
 @router.post(
     "/hazards/{id}/actions/{action}", response=HazardDetailOut, operation_id="hazards_action"
 )
+@idempotent
 def hazards_action(
     request: AuthedHttpRequest, id: str, action: str, payload: HazardActionIn
 ) -> dict:
@@ -384,6 +387,7 @@ def hazards_action(
 
 
 @router.post("/hazards/{id}/evidence", response={201: EvidenceOut}, operation_id="hazards_evidence")
+@idempotent
 def hazards_evidence(
     request: AuthedHttpRequest, id: str, file: UploadedFile = File(...)
 ) -> Status[dict]:
@@ -417,9 +421,11 @@ def inspections_list(
 
 
 @router.post("/inspections", response={201: InspectionDetailOut}, operation_id="inspections_create")
+@idempotent
 def inspections_create(request: AuthedHttpRequest, payload: InspectionIn) -> Status[dict]:
     site = site_by_id(request.user, payload.site)
-    assert site is not None
+    if site is None:
+        raise ValidationError({"site": _("Unknown site.")})
     plan = selectors.plan_get(user=request.user, id=payload.plan) if payload.plan else None
     inspection = inspections.inspection_create(
         actor=request.user,
@@ -471,6 +477,7 @@ def inspections_record_docx(request: AuthedHttpRequest, id: str) -> HttpResponse
     response={201: list[HazardOut]},
     operation_id="inspections_failed_to_hazards",
 )
+@idempotent
 def inspections_failed_to_hazards(
     request: AuthedHttpRequest, id: str, payload: FailedToHazardsIn
 ) -> Status[list[dict]]:

@@ -12,6 +12,7 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
+from anxin.core.idempotency import idempotent
 from anxin.core.models import Unit
 from anxin.core.pagination import keyset_page, url_with_cursor
 from anxin.core.types import AuthedHttpRequest
@@ -163,6 +164,7 @@ def supervision_notices_list(
     response={201: NoticeDetailOut},
     operation_id="supervision_notices_create",
 )
+@idempotent
 def supervision_notices_create(request: AuthedHttpRequest, payload: NoticeIn) -> Status[dict]:
     notice = notices.notice_issue(
         actor=request.user,
@@ -191,6 +193,7 @@ def supervision_notices_get(request: AuthedHttpRequest, id: str) -> dict:
     response=NoticeDetailOut,
     operation_id="supervision_notices_action",
 )
+@idempotent
 def supervision_notices_action(
     request: AuthedHttpRequest, id: str, action: str, payload: NoticeActionIn
 ) -> dict:
