@@ -28,8 +28,8 @@ from anxin.reports.api import router as reports_router
 from anxin.safety.api import router as safety_router
 from anxin.safety.api_enforcement import router as enforcement_router
 from anxin.safety.api_hazards import router as hazards_router
-from anxin.supervision.api_notices import router as notices_router
 from anxin.safety.api_steps import router as safety_steps_router
+from anxin.supervision.api_notices import router as notices_router
 
 api = NinjaAPI(
     title="Anxin API",

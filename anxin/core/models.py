@@ -219,9 +219,9 @@ class AuditChainHead(models.Model):
 
 from anxin.core.models_attachments import Attachment  # noqa: E402,F401
 from anxin.core.models_calendar import CalendarDay  # noqa: E402,F401
+from anxin.core.models_idempotency import IdempotencyKey  # noqa: E402,F401
 from anxin.core.models_webhooks import (  # noqa: E402,F401
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
 )
-from anxin.core.models_idempotency import IdempotencyKey  # noqa: E402,F401
