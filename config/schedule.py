@@ -59,6 +59,8 @@ def webhooks_requeue_job() -> int:
     from anxin.core.webhooks_delivery import webhooks_requeue_due
 
     return webhooks_requeue_due()
+
+
 @db_periodic_task(crontab(hour="3", minute="40"))
 @lock_task("idempotency-keys-purge")
 def idempotency_keys_purge_job() -> int:
