@@ -15,12 +15,15 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PY=${PY:-$PWD/.venv/bin/python}
 export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
 export ANXIN_ENV=development DEBUG=0
+# Benchmarks switch the public rate limits off explicitly (docs/configuration.md): the load
+# comes from one loopback address on purpose.
+export ANXIN_RATE_LIMITS=${ANXIN_RATE_LIMITS:-"portal_submit=off,portal_track=off,portal_booking=off,open311_post=off"}
 
 SCALE=${BENCH_SCALE:-small}
 case $SCALE in
-    small) PETITIONS=100000 HAZARDS=30000 ;;
-    full) PETITIONS=1000000 HAZARDS=300000 ;;
-    tiny) PETITIONS=5000 HAZARDS=1500 ;;  # a smoke run of the harness itself
+    small) PETITIONS=100000 HAZARDS=30000 ESCALATE=${BENCH_ESCALATE:-"5000"} ;;
+    full) PETITIONS=1000000 HAZARDS=300000 ESCALATE=${BENCH_ESCALATE:-"5000 50000"} ;;
+    tiny) PETITIONS=5000 HAZARDS=1500 ESCALATE=${BENCH_ESCALATE:-"500"} ;;  # the harness itself
     *) echo "BENCH_SCALE is small, full or tiny" >&2; exit 2 ;;
 esac
 DBS=${BENCH_DBS:-"postgresql sqlite"}
@@ -45,6 +48,34 @@ run_db() {  # $1 = postgresql | sqlite; DATABASE_URL set
     echo "== $db: done in $(($(date +%s) - started)) s"
 }
 
+# django-helpdesk 2.6.1 in its own virtualenv, for the side-by-side escalation (issue 7, item 3)
+helpdesk_venv() {
+    local venv=var/bench/helpdesk-venv
+    if [[ ! -x $venv/bin/python ]] || ! "$venv/bin/python" -c 'import helpdesk' 2>/dev/null; then
+        echo "== installing django-helpdesk 2.6.1 in $venv"
+        "${PYTHON:-python3.11}" -m venv "$venv"
+        "$venv/bin/pip" install -q --disable-pip-version-check "django-helpdesk==2.6.1" \
+            "psycopg[binary]"
+    fi
+    HELPDESK_PY=$PWD/$venv/bin/python
+}
+
+escalation_compare() {  # PostgreSQL running (pg_start); one fresh database per side and size
+    local n base=${DATABASE_URL%/*}
+    helpdesk_venv
+    for n in $ESCALATE; do
+        echo "== escalation of $n overdue items: django-helpdesk, then Anxin"
+        "$PG_THROWAWAY_BIN/createdb" -h "$PG_THROWAWAY_DIR" -U "$PG_THROWAWAY_USER" "hd_$n"
+        "$HELPDESK_PY" bench/helpdesk/escalate.py --items "$n" --database-url "$base/hd_$n" \
+            > "$OUT/helpdesk-$n.json"
+        "$PG_THROWAWAY_BIN/createdb" -h "$PG_THROWAWAY_DIR" -U "$PG_THROWAWAY_USER" "esc_$n"
+        DATABASE_URL="$base/esc_$n" "$PY" manage.py migrate -v0 --noinput
+        DATABASE_URL="$base/esc_$n" "$PY" manage.py load_units -v0
+        DATABASE_URL="$base/esc_$n" "$PY" -m bench.escalation --items "$n" \
+            --helpdesk-json "$OUT/helpdesk-$n.json" --out "$OUT/escalation-$n.json"
+    done
+}
+
 for db in $DBS; do
     case $db in
         postgresql)
@@ -53,6 +84,7 @@ for db in $DBS; do
             PG_THROWAWAY_DBNAME=anxin_bench pg_start
             trap pg_stop EXIT
             run_db postgresql
+            escalation_compare
             pg_stop
             trap - EXIT
             ;;
@@ -65,4 +97,4 @@ for db in $DBS; do
 done
 
 "$PY" -m bench.collect --scale "$SCALE" --out bench/results/latest.json "$OUT"/measure-*.json \
-    "$OUT"/intake-*.json
+    "$OUT"/intake-*.json "$OUT"/escalation-*.json

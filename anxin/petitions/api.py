@@ -51,6 +51,7 @@ class PetitionFilter(Schema):
     backlog: bool | None = None
     date_from: str | None = None
     date_to: str | None = None
+    received_in: str | None = Field(None, description="registering unit within this unit code")
     q: str | None = Field(None, description="Chinese full-text search")
 
 

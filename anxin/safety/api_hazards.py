@@ -173,6 +173,10 @@ class HazardFilter(Schema):
     site: str | None = None
     source: str | None = None
     q: str | None = None
+    found_from: str | None = Field(None, description="found on or after (YYYY-MM-DD)")
+    found_to: str | None = Field(None, description="found on or before (YYYY-MM-DD)")
+    closed_from: str | None = Field(None, description="closed on or after (YYYY-MM-DD)")
+    closed_to: str | None = Field(None, description="closed on or before (YYYY-MM-DD)")
 
 
 class ResultIn(Schema):

@@ -208,6 +208,20 @@ def test_api_filters_are_those_of_the_pages():
     assert set(selectors_hazards.HAZARD_FILTERS) <= set(HazardFilter.model_fields)
     assert set(selectors_hazards.INSPECTION_FILTERS) <= set(InspectionFilter.model_fields)
     assert set(accidents.FILTERS) <= set(AccidentFilter.model_fields)
+    # the dashboards' drill-down dates (found/closed) are filters of the hazard list too
+    assert {"found_from", "found_to", "closed_from", "closed_to"} <= set(HazardFilter.model_fields)
+
+
+def test_hazards_are_filtered_by_the_day_found(personas, inspector, hazard_factory):
+    hazard = hazard_factory()
+    day = timezone.localtime(hazard.found_at).date()
+    client = api(inspector)
+    found = client.get(
+        "/api/v1/hazards", {"found_from": day.isoformat(), "found_to": day.isoformat()}
+    )
+    assert found.status_code == 200 and found.json()["count"] == 1
+    later = (day + timedelta(days=1)).isoformat()
+    assert client.get("/api/v1/hazards", {"found_from": later}).json()["count"] == 0
 
 
 def test_a_reported_hazard_becomes_an_inspection_task(personas, inspector, site):
