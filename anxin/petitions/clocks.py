@@ -25,6 +25,7 @@ def start(
     start_on: date,
     days: int | None = None,
     responsible: Any = None,
+    leader: Any = None,
 ) -> None:
     rule = CLOCKS[name]
     clock_services.clock_start(
@@ -37,6 +38,7 @@ def start(
         start_on=start_on,
         days=rule.days if days is None else days,
         responsible=responsible,
+        leader=leader,
     )
 
 

@@ -79,6 +79,8 @@ def petition_accept(
         start_on=on,
         days=rules.handle_days(petition.kind),
         responsible=leader,
+        # the 包案 leader is also the top of the escalation ladder for this case
+        leader=leader,
     )
     _event(
         petition,

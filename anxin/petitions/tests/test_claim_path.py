@@ -219,3 +219,16 @@ def test_a_case_can_go_back_and_forth_between_units(personas, register):
         ("T2", "holding"),
     }
     assert p.transfer_count == 4
+
+
+def test_the_case_leader_tops_the_escalation_ladder(personas, register):
+    from anxin.supervision.models import Clock
+
+    petition = register().petition
+    services.petition_accept(
+        actor=personas.clerk, petition=petition, lead_unit=personas.city.T1, leader=personas.same
+    )
+    clock = Clock.objects.get(
+        subject_type="petitions.petition", subject_id=petition.pk, name="handle_by"
+    )
+    assert clock.responsible == personas.same and clock.leader == personas.same
