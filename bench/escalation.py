@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         sweep_seconds = time.perf_counter() - t0
     t1 = time.perf_counter()
     sent = 0
-    while batch := outbox_deliver(limit=500, now=now):
+    while batch := outbox_deliver(limit=1000, now=now):
         sent += batch
     send_seconds = time.perf_counter() - t1
     total = sweep_seconds + send_seconds

@@ -47,7 +47,7 @@ def supervision_outbox_job() -> int:
     from anxin.supervision.notifications import outbox_deliver
 
     total = 0
-    while sent := outbox_deliver(limit=100):
+    while sent := outbox_deliver(limit=1000):
         total += sent
     return total
 

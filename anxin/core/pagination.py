@@ -122,7 +122,8 @@ def keyset_page(
     count = None
     capped = False
     if with_count and count_cap is not None:
-        count = queryset.order_by()[: count_cap + 1].count()
+        # ids only: no select_related joins in the counting subquery
+        count = queryset.order_by().values("pk")[: count_cap + 1].count()
         if count > count_cap:
             count, capped = count_cap, True
     elif with_count:

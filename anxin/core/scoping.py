@@ -110,6 +110,26 @@ def scope_q(user: Any, action: str, lookups: tuple[str, ...]) -> Q | None:
     return q if matched else None
 
 
+def covers_every_unit(user: Any, action: str) -> bool:
+    """True when the user's subtree grants for ``action`` include every top-level unit, so
+    that every object anchored in the organisation tree is in scope (a city clerk). Lets a
+    model skip a scope join that would keep every row anyway; at most one small query, and
+    none unless a grant sits on a top-level unit."""
+    tops = {
+        g.unit_path
+        for g in grants_of(user)
+        if g.include_subtree
+        and g.unit_path.count("/") == 2
+        and permissions.role_grants(g.role, action)
+    }
+    if not tops:
+        return False
+    from anxin.core.models import Unit
+
+    roots = set(Unit.objects.filter(parent__isnull=True).values_list("path", flat=True))
+    return roots <= tops
+
+
 class RestrictedQuerySet(models.QuerySet, Generic[M]):  # type: ignore[type-arg]
     def restrict(self, user: Any, action: str = "view") -> RestrictedQuerySet[M]:
         model = self.model

@@ -23,7 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.http import Http404
 from django.utils import timezone
@@ -396,21 +396,19 @@ def _deliver_mail_chunk(
     except Exception as exc:  # noqa: BLE001 - each message is tried on its own
         logger.warning("sending %d e-mails at once failed (%s): one by one", len(pairs), exc)
         return sent + sum(_deliver_one(m, token, max_attempts, mail) for m, _a in pairs)
-    now = timezone.now()
-    for message, address in pairs:
-        message.address = address
-    # the addresses (each SM4-encrypted) in one UPDATE … CASE, the states in another, both only
-    # for the rows this run still holds
-    held = list(
-        OutboxMessage.objects.filter(
-            pk__in=[m.pk for m, _a in pairs], claim=token, status=OutboxStatus.SENDING
-        ).values_list("pk", flat=True)
-    )
-    mine = [m for m, _a in pairs if m.pk in set(held)]
-    OutboxMessage.objects.bulk_update(mine, ["address"])
+    # the addresses (each SM4-encrypted) in one pipelined executemany, then the states in one
+    # UPDATE — both only for the rows this run still holds
+    field = OutboxMessage._meta.get_field("address")
+    quote = connection.ops.quote_name
+    table = quote(OutboxMessage._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET {quote(field.column)} = %s WHERE id = %s AND claim = %s",
+            [(field.get_db_prep_value(a, connection), m.pk, token) for m, a in pairs],
+        )
     return sent + OutboxMessage.objects.filter(
-        pk__in=held, claim=token, status=OutboxStatus.SENDING
-    ).update(status=OutboxStatus.SENT, sent_at=now, claim="")
+        pk__in=[m.pk for m, _a in pairs], claim=token, status=OutboxStatus.SENDING
+    ).update(status=OutboxStatus.SENT, sent_at=timezone.now(), claim="")
 
 
 def _deliver_one(message: OutboxMessage, token: str, max_attempts: int, mail: Any) -> int:

@@ -87,3 +87,21 @@ def test_people_pages_follow_the_same_scope(personas, client_for):
     assert client_for(personas.outsider).get("/people/member/").status_code == 404
     assert client_for(personas.member).get("/people/").status_code == 403
     assert client_for(personas.parent).get("/people/member/edit/").status_code == 403
+
+
+def test_covers_every_unit_only_for_a_subtree_grant_on_every_top_unit(personas):
+    from anxin.core.scoping import covers_every_unit
+
+    assert covers_every_unit(personas.clerk, "petition.view")  # clerk over the city, subtree
+    assert not covers_every_unit(personas.parent, "petition.view")  # a district
+    assert not covers_every_unit(personas.same, "petition.view")
+    assert not covers_every_unit(personas.clerk, "audit.view")  # not granted to the role
+
+
+def test_a_city_wide_ledger_needs_no_scope_join_but_keeps_the_shield(personas):
+    from anxin.petitions.models import Petition
+
+    city_wide = str(Petition.objects.restrict(personas.clerk, "view").query)
+    district = str(Petition.objects.restrict(personas.parent, "view").query)
+    assert "petitions_petitionunit" not in city_wide and "accusation" in city_wide
+    assert "petitions_petitionunit" in district
