@@ -216,13 +216,77 @@ def export(bench: Bench, people: dict[str, Any]) -> None:
     bench.add("export peak RSS before the export", before / 1024, "MB")
 
 
+def dashboards(bench: Bench, people: dict[str, Any], repeat: int) -> None:
+    """The city dashboard page (from the rollups) and the ``kpis`` endpoint for a year."""
+    import datetime as dt
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from anxin.core.models import Unit
+
+    client = client_for(people["bench_city"])
+    url = reverse("dashboard_city")
+
+    def page() -> None:
+        assert client.get(url).status_code == 200
+
+    samples = timed(page, repeat)
+    bench.add("city dashboard p50", pctl(samples, 0.5), "ms")
+    bench.add("city dashboard p95", pctl(samples, 0.95), "ms", 300)
+    root = Unit.objects.filter(parent__isnull=True).order_by("pk").values_list("code", flat=True)
+    today = timezone.localdate()
+    params = {
+        "unit": root[0],
+        "from": (today - dt.timedelta(days=364)).isoformat(),
+        "to": today.isoformat(),
+    }
+
+    def kpis() -> None:
+        assert client.get("/api/v1/kpis", params).status_code == 200
+
+    samples = timed(kpis, repeat)
+    bench.add("kpis for a year p50", pctl(samples, 0.5), "ms")
+    bench.add("kpis for a year p95", pctl(samples, 0.95), "ms", 300)
+
+
+def sweep(bench: Bench) -> None:
+    """The escalation sweep over every open clock of the bulk data (it writes its steps)."""
+    from django.db import connection
+
+    from anxin.supervision.escalation import escalation_sweep
+    from anxin.supervision.models import Clock
+
+    open_clocks = Clock.objects.open().count()
+    executed = [0]
+
+    def count(execute: Any, sql: Any, params: Any, many: Any, context: Any) -> Any:
+        executed[0] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        start = time.perf_counter()
+        result = escalation_sweep()
+        seconds = time.perf_counter() - start
+    bench.add("sweep of all open items wall time", seconds, "s", 30, items=open_clocks)
+    bench.add("sweep of all open items queries", executed[0], "queries", items=open_clocks)
+    bench.add(
+        "sweep steps and warnings recorded",
+        len(result.warned) + len(result.escalated),
+        "rows",
+        items=open_clocks,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", required=True)
     parser.add_argument("--items", type=int, required=True)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--only", default="", help="comma list: ledger,search,export")
+    parser.add_argument(
+        "--only", default="", help="comma list: ledger,search,export,dashboards,sweep"
+    )
     args = parser.parse_args(argv)
     _setup()
     from django.conf import settings
@@ -235,6 +299,8 @@ def main(argv: list[str] | None = None) -> int:
         ("ledger", lambda: ledger(bench, people, args.repeat)),
         ("search", lambda: search(bench, people, max(3, args.repeat // 4))),
         ("export", lambda: export(bench, people)),
+        ("dashboards", lambda: dashboards(bench, people, args.repeat)),
+        ("sweep", lambda: sweep(bench)),  # last: it writes escalation rows
     ]
     for name, step in steps:
         if not only or name in only:

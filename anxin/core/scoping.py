@@ -27,6 +27,9 @@ class Grant:
     unit_id: int
     unit_path: str
     include_subtree: bool
+    #: the scope unit is the only top-level unit of the tree (so, with its subtree, the grant
+    #: covers every unit); read in the same query as the grant
+    sole_root: bool = False
 
 
 def grants_of(user: Any) -> list[Grant]:
@@ -35,12 +38,22 @@ def grants_of(user: Any) -> list[Grant]:
         return []
     cached = getattr(user, "_anxin_grants", None)
     if cached is None:
-        from anxin.core.models import RoleAssignment
+        from django.db.models import Exists, OuterRef
 
-        rows = RoleAssignment.objects.filter(user_id=user.pk).values_list(
-            "role", "unit_id", "unit__path", "include_subtree"
+        from anxin.core.models import RoleAssignment, Unit
+
+        other_roots = Unit.objects.filter(parent__isnull=True).exclude(pk=OuterRef("unit_id"))
+        rows = (
+            RoleAssignment.objects.filter(user_id=user.pk)
+            .annotate(other_root=Exists(other_roots))
+            .values_list(
+                "role", "unit_id", "unit__path", "include_subtree", "unit__parent_id", "other_root"
+            )
         )
-        cached = [Grant(*row) for row in rows]
+        cached = [
+            Grant(role, unit_id, path, subtree, parent_id is None and not other_root)
+            for role, unit_id, path, subtree, parent_id, other_root in rows
+        ]
         user._anxin_grants = cached
     return cached
 
@@ -111,23 +124,13 @@ def scope_q(user: Any, action: str, lookups: tuple[str, ...]) -> Q | None:
 
 
 def covers_every_unit(user: Any, action: str) -> bool:
-    """True when the user's subtree grants for ``action`` include every top-level unit, so
-    that every object anchored in the organisation tree is in scope (a city clerk). Lets a
-    model skip a scope join that would keep every row anyway; at most one small query, and
-    none unless a grant sits on a top-level unit."""
-    tops = {
-        g.unit_path
+    """True when a subtree grant for ``action`` sits on the tree's only top-level unit, so that
+    every object anchored in the organisation tree is in scope (a city clerk). Lets a model
+    skip a scope join that would keep every row anyway; no query beyond the grants'."""
+    return any(
+        g.sole_root and g.include_subtree and permissions.role_grants(g.role, action)
         for g in grants_of(user)
-        if g.include_subtree
-        and g.unit_path.count("/") == 2
-        and permissions.role_grants(g.role, action)
-    }
-    if not tops:
-        return False
-    from anxin.core.models import Unit
-
-    roots = set(Unit.objects.filter(parent__isnull=True).values_list("path", flat=True))
-    return roots <= tops
+    )
 
 
 class RestrictedQuerySet(models.QuerySet, Generic[M]):  # type: ignore[type-arg]
