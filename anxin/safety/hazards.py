@@ -304,9 +304,16 @@ def hazard_create(
     checklist_item: Any = None,
     on: dt.date | None = None,
     public: bool = False,
+    responsible: str = "",
+    measures: str = "",
+    funds: Decimal | None = None,
 ) -> Hazard:
     """Record a hazard: ``registered`` (found by staff, with its site) or ``reported`` (the
-    triage queue; a site is optional, the unit of the place is then required)."""
+    triage queue; a site is optional, the unit of the place is then required).
+
+    ``responsible``, ``measures`` and ``funds`` record a rectification plan already known when
+    the hazard is registered (a ledger's 整改责任人/整改措施/整改资金 columns); starting the
+    rectification still asks for 五落实 as usual."""
     if actor is not None and not can(actor, "hazard.manage"):
         raise PermissionDenied
     errors: dict[str, str] = {}
@@ -323,6 +330,8 @@ def hazard_create(
         errors["site"] = _("Choose the site of the hazard.")
     if site is None and unit is None:
         errors.setdefault("site", _("Choose the site of the hazard, or the unit of its place."))
+    if funds is not None and funds < 0:
+        errors["funds"] = _("The funds cannot be negative.")
     if errors:
         raise ValidationError(errors)
     if site is not None:
@@ -353,6 +362,9 @@ def hazard_create(
         inspection=inspection,
         inspection_result=inspection_result,
         checklist_item=checklist_item,
+        responsible=(responsible or "").strip()[:100],
+        measures=(measures or "").strip(),
+        funds=funds,
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
     hazard.save(force_insert=True)

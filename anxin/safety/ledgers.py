@@ -144,8 +144,7 @@ HAZARDS = LedgerSpec(
 )
 
 SPECS = {"sites": SITES, "hazards": HAZARDS}
-#: the hazard ledger's plan columns (五落实) that ``hazard_create`` does not take (yet): they
-#: are read and shown, not saved — see ``plan_fields_saved``
+#: the hazard ledger's plan columns (五落实), saved with the hazard
 PLAN_FIELDS = ("responsible", "measures", "funds")
 
 
@@ -185,15 +184,6 @@ class LedgerPreview(Preview):
             "rows": rows,
         }
         return sm3_hex(json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str))
-
-
-def plan_fields_saved() -> bool:
-    """Whether ``hazard_create`` takes the plan columns (responsible, measures, funds)."""
-    import inspect
-
-    from anxin.safety.hazards import hazard_create
-
-    return set(PLAN_FIELDS) <= set(inspect.signature(hazard_create).parameters)
 
 
 # --- preview -------------------------------------------------------------------------------
@@ -491,13 +481,12 @@ def ledger_commit(kind: str, preview: LedgerPreview, *, actor: User | None) -> d
     if actor is not None and not can(actor, IMPORT_ACTION):
         raise PermissionDenied
     save = _save_site if kind == "sites" else _save_hazard
-    plan_saved = kind == "hazards" and plan_fields_saved()
     row: int | None = None
     try:
         with transaction.atomic():
             for record in preview.rows_ready:
                 row = record["_row"]
-                save(record, actor, plan_saved)
+                save(record, actor)
             row = None
             counts = {
                 "rows_read": preview.rows_read,
@@ -531,7 +520,7 @@ def ledger_commit(kind: str, preview: LedgerPreview, *, actor: User | None) -> d
     return counts
 
 
-def _save_site(record: dict[str, Any], actor: User | None, _plan: bool) -> None:
+def _save_site(record: dict[str, Any], actor: User | None) -> None:
     from anxin.safety.services import site_create
 
     site_create(
@@ -554,16 +543,9 @@ def _found_at(day: dt.date | None) -> dt.datetime | None:
     return min(timezone.make_aware(dt.datetime.combine(day, dt.time(9, 0))), timezone.now())
 
 
-def _save_hazard(record: dict[str, Any], actor: User | None, plan_saved: bool) -> None:
+def _save_hazard(record: dict[str, Any], actor: User | None) -> None:
     from anxin.safety.hazards import hazard_create
 
-    extra: dict[str, Any] = {}
-    if plan_saved:
-        extra = {
-            "responsible": record.get("responsible") or "",
-            "measures": record.get("measures") or "",
-            "funds": record.get("funds"),
-        }
     hazard_create(
         actor=actor,
         site=record["_site"],
@@ -573,7 +555,9 @@ def _save_hazard(record: dict[str, Any], actor: User | None, plan_saved: bool) -
         deadline=record.get("deadline"),
         found_at=_found_at(record.get("found_on")),
         source=HazardSource.OTHER,
-        **extra,
+        responsible=record.get("responsible") or "",
+        measures=record.get("measures") or "",
+        funds=record.get("funds"),
     )
 
 

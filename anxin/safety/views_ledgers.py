@@ -33,13 +33,11 @@ from anxin.core.types import AuthedHttpRequest
 from anxin.safety import selectors_hazards
 from anxin.safety.ledgers import (
     IMPORT_ACTION,
-    PLAN_FIELDS,
     LedgerError,
     LedgerPreview,
     hazard_ledger_export_record,
     ledger_commit,
     ledger_preview,
-    plan_fields_saved,
     territorial_choices,
     write_hazard_ledger,
 )
@@ -138,11 +136,6 @@ def _render_preview(
     request: AuthedHttpRequest, preview: LedgerPreview, unit: Unit, *, changed: bool = False
 ) -> HttpResponse:
     head, body = _rows_table(preview)
-    plan_dropped = (
-        preview.kind == "hazards"
-        and not plan_fields_saved()
-        and any(r.get(f) not in (None, "") for r in preview.rows_ready for f in PLAN_FIELDS)
-    )
     return render(
         request,
         "safety/ledger_preview.html",
@@ -154,7 +147,6 @@ def _render_preview(
             "body": body,
             "more": max(len(preview.rows_ready) - SHOWN_ROWS, 0),
             "changed": changed,
-            "plan_dropped": plan_dropped,
             "kind_label": _("Sites") if preview.kind == "sites" else _("Hazards"),
         },
     )

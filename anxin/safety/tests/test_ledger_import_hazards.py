@@ -169,3 +169,51 @@ def test_merged_site_cells_of_the_corpus(personas: Any, make_site: Any) -> None:
     assert len(preview.rows_ready) + len(expired) == preview.rows_read == 5
     assert all(r["deadline"] >= today for r in preview.rows_ready)
     assert {r["_site"].name for r in preview.rows_ready} <= names
+
+
+def test_the_plan_columns_are_saved_with_the_hazard(personas: Any, make_site: Any) -> None:
+    make_site(name="独家商店", credit_code="", unit=personas.city.T1)
+    rows = [
+        [
+            "单位名称",
+            "隐患描述",
+            "隐患等级",
+            "发现日期",
+            "整改期限",
+            "整改责任人",
+            "整改措施",
+            "整改资金",
+        ]
+    ]
+    rows += [
+        [
+            "独家商店",
+            "安全出口堵塞",
+            "一般",
+            "2026年3月5日",
+            "2026.3.20",
+            "李四",
+            "清理通道",
+            "1.2万元",
+        ]
+    ]
+    rows += [["独家商店", "灭火器过期", "一般", "2026年3月5日", "2026.3.20", "", "", ""]]
+    preview = ledger_preview("hazards", xlsx(rows, title=None), user=None, unit=None)
+    assert preview.errors == []
+    assert ledger_commit("hazards", preview, actor=None)["created"] == 2
+    planned = Hazard.objects.get(description="安全出口堵塞")
+    assert (planned.responsible, planned.measures, planned.funds) == ("李四", "清理通道", 12000)
+    bare = Hazard.objects.get(description="灭火器过期")
+    assert (bare.responsible, bare.measures, bare.funds) == ("", "", None)
+
+
+def test_a_negative_plan_fund_is_refused(personas: Any, make_site: Any) -> None:
+    from decimal import Decimal
+
+    site = make_site(name="独家商店", credit_code="", unit=personas.city.T1)
+    with pytest.raises(ValidationError) as caught:
+        hazards.hazard_create(
+            actor=None, site=site, description="安全出口堵塞", funds=Decimal("-1")
+        )
+    assert caught.value.message_dict == {"funds": ["整改资金不能为负数。"]}
+    assert not Hazard.objects.exists()
