@@ -19,6 +19,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from anxin.core.bulk import bulk_session
 from anxin.core.models import Unit, User
@@ -83,4 +84,8 @@ class Command(BaseCommand):
                 module.seed(count, seed=seed, progress=progress)
             sys.stderr.write("\n")
             self.stdout.write(f"{module.OPTION}: {count:,} in {time.perf_counter() - start:.1f} s")
+        # fresh planner statistics for every table (the organisation tree included: a stale
+        # estimate of "units under the city" turns the indicators' joins into nested loops)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         self.stdout.write(f"seed_bulk: done in {time.perf_counter() - total_start:.1f} s")
