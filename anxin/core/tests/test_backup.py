@@ -21,13 +21,25 @@ from anxin.core.testing import make_city
 KEY_HEX = "0123456789abcdeffedcba9876543210"
 OTHER_KEY = "00112233445566778899aabbccddeeff"
 
+pytestmark = pytest.mark.dbdep
+
 sqlite_only = pytest.mark.usefixtures("_sqlite_only")
 
 
 @pytest.fixture
 def _sqlite_only() -> None:
     if connection.vendor != "sqlite":
-        pytest.skip("the SQLite round trip; PostgreSQL has its own test below")
+        pytest.skip("edits or loads the SQLite dump file directly")
+
+
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    """Where the backup goes; on PostgreSQL the client programs must be installed."""
+    if connection.vendor == "postgresql" and not (
+        backup.pg_tool("pg_dump") and backup.pg_tool("pg_restore")
+    ):
+        pytest.skip("pg_dump/pg_restore not installed")
+    return tmp_path / ("b.sqlite3" if connection.vendor == "sqlite" else "b.pgdump")
 
 
 @pytest.fixture
@@ -47,12 +59,11 @@ def edit_manifest(dump: Path, **changes: object) -> dict:
     return manifest
 
 
-@sqlite_only
 @override_settings(ANXIN_DATA_KEY=KEY_HEX)
-def test_round_trip_restores_the_backup_and_verifies_it(city: None, tmp_path: Path) -> None:
-    dump = backup.backup_create(output=tmp_path / "b.sqlite3")
+def test_round_trip_restores_the_backup_and_verifies_it(city: None, out: Path) -> None:
+    dump = backup.backup_create(output=out)
     manifest = json.loads(backup.manifest_path(dump).read_text())
-    assert manifest["vendor"] == "sqlite"
+    assert manifest["vendor"] == connection.vendor
     assert manifest["format"] == 1
     assert manifest["row_counts"]["core.Unit"] == 8
     assert manifest["row_counts"]["core.User"] == 3
@@ -82,10 +93,9 @@ def test_round_trip_restores_the_backup_and_verifies_it(city: None, tmp_path: Pa
     assert chain.ok and chain.head_seq == manifest["audit_head"]["seq"] + 1
 
 
-@sqlite_only
 @override_settings(ANXIN_DATA_KEY=KEY_HEX)
-def test_the_key_appears_nowhere_in_the_backup(city: None, tmp_path: Path) -> None:
-    dump = backup.backup_create(output=tmp_path / "b.sqlite3")
+def test_the_key_appears_nowhere_in_the_backup(city: None, out: Path) -> None:
+    dump = backup.backup_create(output=out)
     key = bytes.fromhex(KEY_HEX)
     forms = [
         key,
@@ -101,12 +111,11 @@ def test_the_key_appears_nowhere_in_the_backup(city: None, tmp_path: Path) -> No
             assert form not in content, (path.name, form)
 
 
-@sqlite_only
 @override_settings(ANXIN_DATA_KEY=KEY_HEX)
 def test_an_edited_manifest_count_fails_verification_naming_the_table(
-    city: None, tmp_path: Path
+    city: None, out: Path
 ) -> None:
-    dump = backup.backup_create(output=tmp_path / "b.sqlite3")
+    dump = backup.backup_create(output=out)
     counts = json.loads(backup.manifest_path(dump).read_text())["row_counts"]
     edit_manifest(dump, row_counts={**counts, "core.User": 4})
     result = backup.backup_restore(dump=dump)
@@ -152,10 +161,9 @@ def test_a_broken_audit_chain_in_the_dump_fails_verification(city: None, tmp_pat
     )
 
 
-@sqlite_only
-def test_a_backup_under_another_key_is_refused(city: None, tmp_path: Path) -> None:
+def test_a_backup_under_another_key_is_refused(city: None, out: Path) -> None:
     with override_settings(ANXIN_DATA_KEY=KEY_HEX):
-        dump = backup.backup_create(output=tmp_path / "b.sqlite3")
+        dump = backup.backup_create(output=out)
     Unit.objects.filter(code="T3").delete()
     with (
         override_settings(ANXIN_DATA_KEY=OTHER_KEY),
@@ -184,51 +192,46 @@ def test_values_the_configured_key_cannot_decrypt_fail_verification(
     )
 
 
-@sqlite_only
 @override_settings(ANXIN_DATA_KEY=KEY_HEX)
-def test_a_backup_of_another_vendor_is_refused(city: None, tmp_path: Path) -> None:
-    dump = backup.backup_create(output=tmp_path / "b.sqlite3")
-    edit_manifest(dump, vendor="postgresql")
+def test_a_backup_of_another_vendor_is_refused(city: None, out: Path) -> None:
+    dump = backup.backup_create(output=out)
+    other = "postgresql" if connection.vendor == "sqlite" else "sqlite"
+    edit_manifest(dump, vendor=other)
     with pytest.raises(backup.BackupError) as exc:
         backup.backup_restore(dump=dump)
     assert str(exc.value) == (
-        "this backup is of a postgresql database; the configured database is sqlite. "
-        "Nothing was restored."
+        f"this backup is of a {other} database; the configured database is "
+        f"{connection.vendor}. Nothing was restored."
     )
 
 
-@sqlite_only
 @override_settings(ANXIN_DATA_KEY=KEY_HEX)
-def test_backup_refuses_to_overwrite(city: None, tmp_path: Path) -> None:
-    dump = backup.backup_create(output=tmp_path / "b.sqlite3")
+def test_backup_refuses_to_overwrite(city: None, out: Path) -> None:
+    dump = backup.backup_create(output=out)
     with pytest.raises(backup.BackupError, match="already exists"):
         backup.backup_create(output=dump)
 
 
-@sqlite_only
 @override_settings(ANXIN_DATA_KEY=KEY_HEX)
 def test_the_commands_refuse_without_yes_then_restore(
-    city: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    city: None, out: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    out = tmp_path / "cmd.sqlite3"
     call_command("backup", output=out)
     assert f"backup written: {out}" in capsys.readouterr().out
     Unit.objects.filter(code="T3").delete()
     with pytest.raises(CommandError, match="nothing restored: pass --yes"):
         call_command("restore", str(out))
-    assert "would replace the sqlite database" in capsys.readouterr().out
+    assert f"would replace the {connection.vendor} database" in capsys.readouterr().out
     assert not Unit.objects.filter(code="T3").exists()
     call_command("restore", str(out), yes=True)
     assert "restored" in capsys.readouterr().out
     assert Unit.objects.filter(code="T3").exists()
 
 
-@sqlite_only
 @override_settings(ANXIN_DATA_KEY=KEY_HEX)
 def test_the_restore_command_exits_non_zero_naming_the_mismatch(
-    city: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    city: None, out: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    out = tmp_path / "cmd.sqlite3"
     call_command("backup", output=out)
     counts = json.loads(backup.manifest_path(out).read_text())["row_counts"]
     edit_manifest(out, row_counts={**counts, "core.Unit": 9})
@@ -240,10 +243,9 @@ def test_the_restore_command_exits_non_zero_naming_the_mismatch(
     )
 
 
-@pytest.mark.dbdep
 def test_postgresql_backup_and_restore_commands(city: None, tmp_path: Path) -> None:
     if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (the SQLite round trip is tested above)")
+        pytest.skip("needs PostgreSQL (the tests above run on both)")
     if backup.pg_tool("pg_dump") is None or backup.pg_tool("pg_restore") is None:
         pytest.skip("pg_dump/pg_restore not installed")
     out = tmp_path / "b.pgdump"
