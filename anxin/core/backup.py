@@ -175,6 +175,10 @@ def _dump_sqlite(alias: str, output: Path) -> tuple[dict[str, int], tuple[int, s
     try:
         # The online backup API copies a consistent snapshot while others keep writing.
         connection.connection.backup(target)
+        # One self-contained file: no -wal/-shm beside it.
+        target.execute("PRAGMA journal_mode=DELETE")
+    except sqlite3.Error as exc:
+        raise BackupError(f"the SQLite backup failed: {exc}") from exc
     finally:
         target.close()
     # Counts and head are read from the copy itself, so they describe exactly what it holds.
@@ -365,6 +369,10 @@ def _load_sqlite(dump: Path, alias: str) -> None:
     source = sqlite3.connect(f"file:{dump}?mode=ro", uri=True)
     try:
         source.backup(connection.connection)
+    except sqlite3.Error as exc:
+        raise BackupError(
+            f"the SQLite restore failed ({exc}); stop the web server and the task consumer first"
+        ) from exc
     finally:
         source.close()
 
