@@ -2,7 +2,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from anxin.core.backup import (
     BackupError,
@@ -33,9 +33,13 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if not yes:
             name = connection.settings_dict["NAME"]
+            try:
+                now = f"{sum(current_counts().values())} rows now"
+            except DatabaseError:
+                now = "empty or not migrated"
             self.stdout.write(
                 f"would replace the {connection.vendor} database {name} "
-                f"({sum(current_counts().values())} rows now) with the backup of "
+                f"({now}) with the backup of "
                 f"{manifest['created_at']} ({sum(manifest['row_counts'].values())} rows, "
                 f"audit head #{manifest['audit_head']['seq']})"
             )
@@ -49,6 +53,6 @@ class Command(BaseCommand):
             raise SystemExit(1)
         self.stdout.write(
             f"restored {path} and verified: {sum(result.counts.values())} rows as in the "
-            f"manifest, audit chain intact up to #{result.head_seq}, {result.sampled} encrypted "
+            f"manifest, audit chain intact up to #{result.head_seq}, {result.sampled} sampled encrypted "
             "values decrypt with the configured key"
         )
