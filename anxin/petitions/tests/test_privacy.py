@@ -261,7 +261,7 @@ def test_export_limited_to_the_actors_scope(three_cases: Any, personas: Any) -> 
 def test_export_needs_exactly_one_key(personas: Any) -> None:
     with pytest.raises(ValidationError) as exc:
         personal_data_export(actor=personas.clerk)
-    assert exc.value.messages == ["Give either a citizen ID number or a phone number."]
+    assert exc.value.messages == ["请提供公民身份号码或电话号码（二选一）。"]
     with pytest.raises(ValidationError):
         personal_data_export(actor=personas.clerk, id_number="x", phone="1")
     assert _events("privacy.export") == []
