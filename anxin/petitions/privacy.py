@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anxin.core.audit import audit_record
+from anxin.core.fields import Undecryptable
 from anxin.core.models import User
 from anxin.core.scoping import can
 from anxin.petitions.choices import Kind
@@ -69,6 +70,75 @@ def hazard_reports_past_retention(now: datetime | None = None) -> QuerySet[Any]:
     return Hazard.objects.filter(ended).filter(~Q(reporter_name="") | ~Q(reporter_phone=""))
 
 
+def _batch_ids(queryset: QuerySet[Petition]) -> list[int]:
+    return list(queryset.order_by("pk").values_list("pk", flat=True)[:BATCH])
+
+
+def _identities(ids: list[int]) -> dict[int, list[str]]:
+    """Per case, the identity strings it still holds (decrypted), longest first."""
+    found: dict[int, set[str]] = {}
+    people = Complainant.objects.filter(petition_id__in=ids).only(
+        "petition_id", "name", "id_number", "phone", "address"
+    )
+    for c in people:
+        for value in (c.name, c.id_number, c.phone, c.address):
+            found.setdefault(c.petition_id, set()).add(value)
+    accused = Petition.objects.filter(pk__in=ids).exclude(accused_person="")
+    for pk, name in accused.values_list("pk", "accused_person"):
+        found.setdefault(pk, set()).add(name)
+    return {
+        pk: sorted(
+            # a single character would mangle the text; an undecryptable value reads "[?]"
+            (v.strip() for v in values if not isinstance(v, Undecryptable) and v != ANONYMISED),
+            key=len,
+            reverse=True,
+        )
+        for pk, values in found.items()
+    }
+
+
+def _scrub(text: str, identities: list[str]) -> str:
+    for value in identities:
+        if len(value) >= 2:
+            text = text.replace(value, ANONYMISED)
+    return text
+
+
+def _scrub_texts(ids: list[int], *, write: bool) -> int:
+    """Replace the case's own identities in its title, content and written answers.
+
+    Only what the case holds in its identity fields is found (a name spelt otherwise, or a
+    third party named in the text, stays: docs/security.md). Returns how many texts changed;
+    the changed cases are re-indexed for full-text search."""
+    from anxin.core.search import search_put_many
+    from anxin.petitions.matching import SEARCH_TABLE, search_text
+
+    identities = _identities(ids)
+    changed_cases = []
+    for p in Petition.objects.filter(pk__in=list(identities)).select_related("category"):
+        title, content = _scrub(p.title, identities[p.pk]), _scrub(p.content, identities[p.pk])
+        if (title, content) != (p.title, p.content):
+            p.title, p.content = title, content
+            changed_cases.append(p)
+    changed_answers = []
+    fields = ("request", "facts", "reasons")
+    for d in Decision.objects.filter(petition_id__in=list(identities)).only(
+        "pk", "petition_id", *fields
+    ):
+        before = [getattr(d, f) for f in fields]
+        after = [_scrub(t, identities[d.petition_id]) for t in before]
+        if after != before:
+            for f, t in zip(fields, after, strict=True):
+                setattr(d, f, t)
+            changed_answers.append(d)
+    if write and changed_cases:
+        Petition.objects.bulk_update(changed_cases, ["title", "content"])
+        search_put_many(SEARCH_TABLE, [(p.pk, search_text(p)) for p in changed_cases])
+    if write and changed_answers:
+        Decision.objects.bulk_update(changed_answers, list(fields))
+    return len(changed_cases) + len(changed_answers)
+
+
 def personal_data_anonymise(
     *, actor: User | None = None, dry_run: bool = False, now: datetime | None = None
 ) -> dict[str, int]:
@@ -82,17 +152,24 @@ def personal_data_anonymise(
     petitions = petitions_past_retention(now)
     hazards = hazard_reports_past_retention(now)
     if dry_run:
+        texts, last = 0, 0
+        while ids := _batch_ids(petitions.filter(pk__gt=last)):
+            texts += _scrub_texts(ids, write=False)
+            last = ids[-1]
         return {
             "petitions": petitions.count(),
             "complainants": Complainant.objects.filter(petition__in=petitions).count(),
+            "texts": texts,
             "hazard_reporters": hazards.count(),
         }
-    counts = {"petitions": 0, "complainants": 0, "hazard_reporters": 0}
+    counts = {"petitions": 0, "complainants": 0, "texts": 0, "hazard_reporters": 0}
     while True:
         with transaction.atomic():
-            ids = list(petitions.order_by("pk").values_list("pk", flat=True)[:BATCH])
+            ids = _batch_ids(petitions.select_for_update())
             if not ids:
                 break
+            # the free texts first: they are cleaned of the identities the batch still holds
+            counts["texts"] += _scrub_texts(ids, write=True)
             counts["complainants"] += Complainant.objects.filter(petition_id__in=ids).update(
                 name=ANONYMISED, id_number="", phone="", address=""
             )

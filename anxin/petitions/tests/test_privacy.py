@@ -24,8 +24,7 @@ NOW = timezone.now()
 DAYS = 1825
 
 
-def _close(registration: Any, days_ago: int) -> Petition:
-    petition = registration.petition
+def _close(petition: Petition, days_ago: int) -> Petition:
     Petition.objects.filter(pk=petition.pk).update(
         status="closed", closed_at=NOW - timedelta(days=days_ago)
     )
@@ -42,8 +41,8 @@ def _people(petition: Petition) -> list[tuple[str, str, str, str]]:
 
 @pytest.fixture
 def old_and_recent(register: Any) -> tuple[Petition, Petition]:
-    old = _close(register(kind="accusation", accused_person="李四"), DAYS + 1)
-    recent = _close(register(kind="accusation", accused_person="李四"), DAYS - 1)
+    old = _close(register(kind="accusation", accused_person="李四").petition, DAYS + 1)
+    recent = _close(register(kind="accusation", accused_person="李四").petition, DAYS - 1)
     return old, recent
 
 
@@ -54,7 +53,7 @@ def _events(action: str) -> list[AuditEvent]:
 def test_retention_boundary_one_day_either_side(old_and_recent: Any) -> None:
     old, recent = old_and_recent
     counts = personal_data_anonymise(now=NOW)
-    assert counts == {"petitions": 1, "complainants": 1, "hazard_reporters": 0}
+    assert counts == {"petitions": 1, "complainants": 1, "texts": 0, "hazard_reporters": 0}
     assert _people(old) == [(ANONYMISED, "", "", "")]
     assert _people(recent) == [("张三", "11010519491231002X", "13812345678", "一街道和平路1号")]
     old.refresh_from_db()
@@ -91,18 +90,18 @@ def test_second_run_changes_nothing_and_is_audited_again(old_and_recent: Any) ->
     personal_data_anonymise(now=NOW)
     stamp = Petition.objects.get(pk=old.pk).anonymised_at
     counts = personal_data_anonymise(now=NOW + timedelta(hours=1))
-    assert counts == {"petitions": 0, "complainants": 0, "hazard_reporters": 0}
+    assert counts == {"petitions": 0, "complainants": 0, "texts": 0, "hazard_reporters": 0}
     assert Petition.objects.get(pk=old.pk).anonymised_at == stamp
     assert [e.after["counts"] for e in _events("privacy.anonymise")] == [
-        {"petitions": 1, "complainants": 1, "hazard_reporters": 0},
-        {"petitions": 0, "complainants": 0, "hazard_reporters": 0},
+        {"petitions": 1, "complainants": 1, "texts": 0, "hazard_reporters": 0},
+        {"petitions": 0, "complainants": 0, "texts": 0, "hazard_reporters": 0},
     ]
 
 
 def test_dry_run_changes_nothing(old_and_recent: Any) -> None:
     old, _recent = old_and_recent
     counts = personal_data_anonymise(now=NOW, dry_run=True)
-    assert counts == {"petitions": 1, "complainants": 1, "hazard_reporters": 0}
+    assert counts == {"petitions": 1, "complainants": 1, "texts": 0, "hazard_reporters": 0}
     assert _people(old)[0][0] == "张三"
     assert Petition.objects.get(pk=old.pk).anonymised_at is None
     assert _events("privacy.anonymise") == []
@@ -116,18 +115,60 @@ def test_one_audit_event_with_counts_and_no_data(register: Any, personas: Any) -
                     ComplainantIn(name="王五", id_number="", phone="13900000001", address=""),
                     ComplainantIn(name="赵六", id_number="", phone="13900000002", address=""),
                 ]
-            ),
+            ).petition,
             DAYS + 30,
         )
     personal_data_anonymise(now=NOW)
     (event,) = _events("privacy.anonymise")
     assert event.actor is None
     assert event.after == {
-        "counts": {"petitions": 3, "complainants": 6, "hazard_reporters": 0},
+        "counts": {"petitions": 3, "complainants": 6, "texts": 0, "hazard_reporters": 0},
         "retention_days": {"petition_complainant": 1825, "hazard_reporter": 1095},
     }
     text = json.dumps([event.before, event.after, event.object_repr], ensure_ascii=False)
     assert "王五" not in text and "139" not in text
+
+
+def test_names_in_the_case_texts_are_replaced(register: Any, personas: Any) -> None:
+    from anxin.core.models import User
+    from anxin.core.search import search_filter
+    from anxin.petitions.matching import SEARCH_TABLE
+
+    petition = register(
+        kind="accusation",
+        accused_person="李四",
+        title="张三举报李四",
+        content="我是张三，电话13812345678，举报村干部李四侵占补偿款。",
+    ).petition
+    Decision.objects.create(
+        petition=petition,
+        stage="decision",
+        unit=personas.city.C,
+        request="张三请求查处",
+        facts="经查，李四确有违规",
+        reasons="依法处理",
+        outcome="support",
+        legal_basis="信访工作条例第三十二条",
+        drafted_by=User.objects.get(pk=personas.clerk.pk),
+    )
+    _close(petition, DAYS + 1)
+    assert search_filter(Petition.objects.all(), SEARCH_TABLE, "张三").count() == 1
+    assert personal_data_anonymise(now=NOW, dry_run=True)["texts"] == 2
+    assert Petition.objects.get(pk=petition.pk).title == "张三举报李四"
+    assert personal_data_anonymise(now=NOW)["texts"] == 2
+    petition.refresh_from_db()
+    assert petition.title == f"{ANONYMISED}举报{ANONYMISED}"
+    assert petition.content == (
+        f"我是{ANONYMISED}，电话{ANONYMISED}，举报村干部{ANONYMISED}侵占补偿款。"
+    )
+    decision = Decision.objects.get(petition=petition)
+    assert (decision.request, decision.facts, decision.reasons) == (
+        f"{ANONYMISED}请求查处",
+        f"经查，{ANONYMISED}确有违规",
+        "依法处理",
+    )
+    assert search_filter(Petition.objects.all(), SEARCH_TABLE, "张三").count() == 0
+    assert search_filter(Petition.objects.all(), SEARCH_TABLE, "补偿款").count() == 1
 
 
 def test_only_closed_cases_count(register: Any) -> None:
