@@ -332,3 +332,18 @@ def test_export_command_writes_the_file(three_cases: Any, personas: Any, tmp_pat
             "--output",
             str(out),
         )
+
+
+def test_retention_read_from_the_environment(monkeypatch: Any) -> None:
+    from config import settings as config_settings
+    from config.env import EnvError
+
+    monkeypatch.setenv("ANXIN_RETENTION_DAYS", "petition_complainant=3650")
+    assert config_settings._retention_days() == {
+        "petition_complainant": 3650,
+        "hazard_reporter": 1095,
+    }
+    for bad in ("petition_complainant=0", "unknown=10", "hazard_reporter", "hazard_reporter=x"):
+        monkeypatch.setenv("ANXIN_RETENTION_DAYS", bad)
+        with pytest.raises(EnvError):
+            config_settings._retention_days()
