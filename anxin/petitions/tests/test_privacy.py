@@ -347,3 +347,11 @@ def test_retention_read_from_the_environment(monkeypatch: Any) -> None:
         monkeypatch.setenv("ANXIN_RETENTION_DAYS", bad)
         with pytest.raises(EnvError):
             config_settings._retention_days()
+
+
+def test_the_daily_job_runs_the_service(old_and_recent: Any) -> None:
+    from config.schedule import personal_data_anonymise_job
+
+    assert personal_data_anonymise_job.call_local() == 1
+    assert personal_data_anonymise_job.call_local() == 0
+    assert len(_events("privacy.anonymise")) == 2
