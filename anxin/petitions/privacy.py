@@ -2,8 +2,9 @@
 
 * ``personal_data_anonymise`` removes the identity of the people in cases closed longer ago than
   the retention of ``settings.ANXIN_RETENTION_DAYS`` (Art. 19: the shortest period necessary;
-  Art. 47: deletion once it has passed). The cases themselves stay for statistics. Set-based
-  updates in batches; one audit event ``privacy.anonymise`` per run with counts only.
+  Art. 47: deletion once it has passed), and those same strings from the case's title, content
+  and written answers. The cases themselves stay for statistics. Set-based updates in batches;
+  one audit event ``privacy.anonymise`` per run with counts only.
 * ``personal_data_export`` gathers a person's own data on request (Art. 45) for the staff who
   handle the request; one audit event ``privacy.export`` per run, without the identity searched.
 
