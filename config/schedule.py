@@ -68,3 +68,13 @@ def idempotency_keys_purge_job() -> int:
     from anxin.core.idempotency import idempotency_keys_purge
 
     return idempotency_keys_purge()
+
+
+@db_periodic_task(crontab(hour="2", minute="30"))
+@lock_task("personal-data-anonymise")
+def personal_data_anonymise_job() -> int:
+    """Remove identities past ANXIN_RETENTION_DAYS (个人信息保护法 Art. 19, 47), daily; audited."""
+    from anxin.petitions.privacy import personal_data_anonymise
+
+    counts = personal_data_anonymise(actor=None)
+    return counts["petitions"] + counts["hazard_reporters"]

@@ -370,6 +370,38 @@ ANXIN_PORTAL_UNIT = env_str("ANXIN_PORTAL_UNIT", "")
 ANXIN_SUGGESTION_DAYS = env_int("ANXIN_SUGGESTION_DAYS", 60, minimum=1)
 ANXIN_ACCUSATION_DAYS = env_int("ANXIN_ACCUSATION_DAYS", 60, minimum=1)
 
+# Personal data lifecycle (个人信息保护法 Art. 19, 47; docs/security.md): how many days after a
+# case is closed the identity of the people in it is kept, per record type.
+# ANXIN_RETENTION_DAYS="petition_complainant=1825,hazard_reporter=1095" overrides entries one
+# by one; manage.py anonymise_personal_data (and its daily job) removes what is past it.
+RETENTION_DEFAULTS = {
+    "petition_complainant": 1825,  # complainants' identity and the accused person's name
+    "hazard_reporter": 1095,  # a public hazard report's name and phone
+}
+
+
+def _retention_days() -> dict[str, int]:
+    days = dict(RETENTION_DEFAULTS)
+    for item in env_list("ANXIN_RETENTION_DAYS"):
+        kind, sep, value = item.partition("=")
+        kind = kind.strip()
+        try:
+            if not sep or kind not in RETENTION_DEFAULTS:
+                raise ValueError(item)
+            n = int(value.strip())
+            if n < 1:
+                raise ValueError(item)
+        except ValueError as exc:
+            raise EnvError(
+                f"ANXIN_RETENTION_DAYS: {item!r} is not kind=days with kind one of "
+                f"{', '.join(RETENTION_DEFAULTS)} and days a whole number of at least 1"
+            ) from exc
+        days[kind] = n
+    return days
+
+
+ANXIN_RETENTION_DAYS = _retention_days()
+
 # Open311 GeoReport v2 (docs/open311.md): the jurisdiction_id this server answers to (empty:
 # any), and the discovery document's contact sentence (empty: a default pointing to the office).
 ANXIN_OPEN311_JURISDICTION = env_str("ANXIN_OPEN311_JURISDICTION", "")

@@ -156,6 +156,8 @@ class Petition(models.Model):
     backlog_target_on = models.DateField(_("target date for clearing"), null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     close_reason = models.CharField(max_length=200, blank=True)
+    #: when the identities in the case were removed past retention (anxin.petitions.privacy)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -189,6 +191,12 @@ class Petition(models.Model):
             ),
             # the indicators' cohort "closed in the period" (reports)
             models.Index(fields=["status", "closed_at"], name="petition_closed"),
+            # the daily anonymisation: closed cases whose identities are still kept
+            models.Index(
+                fields=["closed_at"],
+                condition=Q(closed_at__isnull=False, anonymised_at__isnull=True),
+                name="petition_to_anonymise",
+            ),
         ]
 
     def __str__(self) -> str:
