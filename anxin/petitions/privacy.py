@@ -22,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -57,18 +57,11 @@ def petitions_past_retention(now: datetime | None = None) -> QuerySet[Petition]:
 
 
 def hazard_reports_past_retention(now: datetime | None = None) -> QuerySet[Any]:
-    """Closed or voided hazards past the reporters' retention that still hold a reporter.
+    """Public hazard reports past the reporters' retention that still hold a reporter (the
+    safety app's selector; its service clears them)."""
+    from anxin.safety.public_reports import reports_past_retention
 
-    A voided hazard keeps no void time of its own: voiding is its last change, so its
-    ``updated_at`` is the void time."""
-    from anxin.safety.hazard_rules import HazardStatus
-    from anxin.safety.models_hazards import Hazard
-
-    cutoff = _cutoff("hazard_reporter", now or timezone.now())
-    ended = Q(status=HazardStatus.CLOSED, closed_at__lt=cutoff) | Q(
-        status=HazardStatus.VOID, updated_at__lt=cutoff
-    )
-    return Hazard.objects.filter(ended).filter(~Q(reporter_name="") | ~Q(reporter_phone=""))
+    return reports_past_retention(_cutoff("hazard_reporter", now or timezone.now()))  # type: ignore[no-any-return]
 
 
 def _batch_ids(queryset: QuerySet[Petition]) -> list[int]:
@@ -177,15 +170,11 @@ def personal_data_anonymise(
             counts["petitions"] += Petition.objects.filter(pk__in=ids).update(
                 accused_person="", anonymised_at=now, version=F("version") + 1
             )
-    while True:
-        with transaction.atomic():
-            ids = list(hazards.order_by("pk").values_list("pk", flat=True)[:BATCH])
-            if not ids:
-                break
-            # the version moves (optimistic locking); updated_at stays: it is a void's time
-            counts["hazard_reporters"] += hazards.model.objects.filter(pk__in=ids).update(
-                reporter_name="", reporter_phone="", version=F("version") + 1
-            )
+    from anxin.safety.public_reports import reporters_anonymise
+
+    counts["hazard_reporters"] = reporters_anonymise(
+        cutoff=_cutoff("hazard_reporter", now), batch=BATCH
+    )
     with transaction.atomic():
         audit_record(
             actor=actor,

@@ -256,3 +256,38 @@ def hazard_inspection_task(
     hazards._save(locked, "site", "unit", "inspection")
     hazards._event(locked, "inspection_task", actor, inspection=str(inspection.uid))
     return inspection
+
+
+# --- retention of a reporter's identity (个人信息保护法 Art. 19, 47) ------------------------------
+
+
+def reports_past_retention(cutoff: dt.datetime) -> Any:
+    """Closed or voided hazards that ended before ``cutoff`` and still hold a reporter.
+
+    A voided hazard keeps no void time of its own: voiding is its last change, so its
+    ``updated_at`` is the void time."""
+    from django.db.models import Q
+
+    ended = Q(status=HazardStatus.CLOSED, closed_at__lt=cutoff) | Q(
+        status=HazardStatus.VOID, updated_at__lt=cutoff
+    )
+    return Hazard.objects.filter(ended).filter(~Q(reporter_name="") | ~Q(reporter_phone=""))
+
+
+def reporters_anonymise(*, cutoff: dt.datetime, batch: int = 1000) -> int:
+    """Clear the reporter's name and phone of the reports :func:`reports_past_retention`
+    finds, a batch per transaction (set-based updates); returns how many. The caller's run
+    writes the one audit event (``privacy.anonymise``, counts only)."""
+    from django.db.models import F
+
+    done = 0
+    reports = reports_past_retention(cutoff)
+    while True:
+        with transaction.atomic():
+            ids = list(reports.order_by("pk").values_list("pk", flat=True)[:batch])
+            if not ids:
+                return done
+            # the version moves (optimistic locking); updated_at stays: it is a void's time
+            done += Hazard.objects.filter(pk__in=ids).update(
+                reporter_name="", reporter_phone="", version=F("version") + 1
+            )
