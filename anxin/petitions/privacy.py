@@ -61,7 +61,7 @@ def hazard_reports_past_retention(now: datetime | None = None) -> QuerySet[Any]:
     safety app's selector; its service clears them)."""
     from anxin.safety.public_reports import reports_past_retention
 
-    return reports_past_retention(_cutoff("hazard_reporter", now or timezone.now()))  # type: ignore[no-any-return]
+    return reports_past_retention(_cutoff("hazard_reporter", now or timezone.now()))
 
 
 def _batch_ids(queryset: QuerySet[Petition]) -> list[int]:
