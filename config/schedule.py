@@ -68,3 +68,12 @@ def idempotency_keys_purge_job() -> int:
     from anxin.core.idempotency import idempotency_keys_purge
 
     return idempotency_keys_purge()
+
+
+@db_periodic_task(crontab(minute="*/10"))
+@lock_task("portal-submission-tokens-purge")
+def portal_submission_tokens_purge_job() -> int:
+    """Empty the portal's kept receipts after 30 minutes, delete tokens after 24 hours."""
+    from anxin.portal.submissions import submission_tokens_purge
+
+    return submission_tokens_purge()
