@@ -75,9 +75,7 @@ def test_the_second_edit_from_a_stale_page_is_refused_with_the_message(
     assert version_on_page(second, petition) == petition.version
 
 
-def test_the_second_edit_through_the_api_gets_409_and_the_error_shape(
-    personas, register, clerk2
-):
+def test_the_second_edit_through_the_api_gets_409_and_the_error_shape(personas, register, clerk2):
     petition = register().petition
     first, second = api(personas.clerk), api(clerk2)
     url = f"/api/v1/petitions/{petition.uid}"
@@ -105,3 +103,52 @@ def test_the_second_edit_through_the_api_gets_409_and_the_error_shape(
     assert petition.current_unit == personas.city.T1
     assert audited(petition, "petition.forwarded") == 1
     assert second.get(url).json()["current_unit"] == "T1"
+
+
+def test_the_plan_owner_and_the_backlog_target_are_not_overwritten_from_a_stale_page(
+    personas, register, client_for
+):
+    from datetime import date, timedelta
+
+    from anxin.petitions import services
+    from anxin.petitions.models import ResolutionOwner
+
+    petition = register().petition
+    services.petition_accept(actor=personas.clerk, petition=petition, lead_unit=personas.city.T1)
+    head = make_person("head2", personas.city.T1, [(Role.UNIT_HEAD, personas.city.T1)])
+    first, second = client_for(personas.same), client_for(head)
+    read_first, read_second = version_on_page(first, petition), version_on_page(second, petition)
+    url = f"/petitions/{petition.uid}/plan"
+    first.post(f"{url}/owner/", {"level": "township", "name": "王镇长", "version": read_first})
+    response = second.post(
+        f"{url}/owner/",
+        {"level": "township", "name": "李镇长", "version": read_second},
+        follow=True,
+    )
+    assert CONFLICT in response.content.decode()
+    assert list(
+        ResolutionOwner.objects.filter(petition=petition).values_list("name", flat=True)
+    ) == ["王镇长"]
+    assert audited(petition, "petition.owner_set") == 1
+    target = date.today() + timedelta(days=30)
+    first.post(
+        f"{url}/backlog/",
+        {"target_on": target.isoformat(), "version": version_on_page(first, petition)},
+    )
+    response = second.post(
+        f"{url}/backlog/",
+        {"target_on": (target + timedelta(days=30)).isoformat(), "version": read_second},
+        follow=True,
+    )
+    assert CONFLICT in response.content.decode()
+    petition.refresh_from_db()
+    assert petition.backlog_target_on == target
+    # through the API: 409 with the error shape
+    r = api(head).post(
+        f"/api/v1/petitions/{petition.uid}/plan/backlog",
+        {"target_on": (target + timedelta(days=60)).isoformat(), "version": read_second},
+        content_type="application/json",
+    )
+    assert r.status_code == 409 and r.json()["code"] == "version_conflict"
+    assert r.json()["message"] == CONFLICT
+    assert Petition.objects.get(pk=petition.pk).backlog_target_on == target
