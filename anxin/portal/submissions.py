@@ -84,6 +84,20 @@ def _replay(row: SubmissionToken) -> Receipt:
     return receipt
 
 
+def submission_replay(form: str, token: str) -> Receipt | None:
+    """The first receipt of an already claimed token, or ``None`` (no token, an invalid one, or
+    one not claimed yet) — for a view that must answer a repeat before checking anything else
+    (a reception day whose last place the first request took)."""
+    if not token:
+        return None
+    try:
+        digest = submission_token_check(form, token)
+    except ValidationError:
+        return None
+    row = SubmissionToken.objects.filter(digest=digest).first()
+    return _replay(row) if row is not None else None
+
+
 def submit_once(*, form: str, token: str, create: Callable[[], Receipt]) -> Receipt:
     """Run ``create`` (a service call returning the receipt) once per token.
 

@@ -17,6 +17,8 @@ from django.utils.translation import gettext
 from anxin.core.models import AuditEvent
 from anxin.petitions import selectors
 from anxin.petitions.models import Petition
+from anxin.petitions.models_reception import ReceptionBooking
+from anxin.petitions.tests.test_reception import make_session  # noqa: F401
 from anxin.portal import submissions
 from anxin.portal.models import SubmissionToken
 from anxin.safety import public_reports
@@ -165,16 +167,51 @@ def test_two_posts_of_one_hazard_report_create_one_report(personas):
     assert Hazard.objects.count() == 1 and SubmissionToken.objects.count() == 1
 
 
+def test_a_repeated_booking_of_the_last_place_books_once_and_shows_the_same_code(make_session):  # noqa: F811
+    session = make_session(capacity=1)
+    url = f"/portal/reception/{session.pk}/book/"
+    data = {"name": "李四", "phone": "13812345678", "topic": "拆迁安置房逾期未交付"}
+    client = Client()
+    token = token_of(client.get(url).content.decode())
+    # a refused booking (no matter given) consumes nothing
+    refused = client.post(url, {**data, "topic": "", "submission_token": token}).content.decode()
+    assert "confirmation-code" not in refused and token_of(refused) == token
+    assert SubmissionToken.objects.count() == 0
+    first = client.post(url, {**data, "submission_token": token}).content.decode()
+    # the first request took the last place: the repeat still gets the confirmation
+    second = client.post(url, {**data, "submission_token": token}).content.decode()
+    assert ReceptionBooking.objects.count() == 1
+    assert code_of(second, "confirmation-code") == code_of(first, "confirmation-code")
+    assert (
+        gettext(
+            "This booking was already received: the place was booked once, and this is its "
+            "confirmation again. Nothing new was booked."
+        )
+        in second
+    )
+    # a token of another session's form serves nothing here
+    other = make_session(starts_at=session.starts_at + timedelta(days=1))
+    page = client.post(
+        f"/portal/reception/{other.pk}/book/", {**data, "submission_token": token}
+    ).content.decode()
+    assert gettext(EXPIRED) in page and ReceptionBooking.objects.count() == 1
+
+
 @pytest.mark.dbdep
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("form", ["petition", "hazard"])
-def test_a_concurrent_double_post_creates_one_case(personas, form):
+@pytest.mark.parametrize("form", ["petition", "hazard", "booking"])
+def test_a_concurrent_double_post_creates_one_case(personas, make_session, form):  # noqa: F811
     if connection.vendor != "postgresql":
         pytest.skip("concurrent writers need PostgreSQL")
-    url, data, model, element = {
-        "petition": ("/portal/petitions/new/", PETITION, Petition, "query-code"),
-        "hazard": ("/portal/hazards/report/", hazard_data(personas), Hazard, "tracking-code"),
-    }[form]
+    if form == "booking":
+        url = f"/portal/reception/{make_session(capacity=1).pk}/book/"
+        data = {"name": "李四", "phone": "13812345678", "topic": "拆迁安置房逾期未交付"}
+        model, element = ReceptionBooking, "confirmation-code"
+    else:
+        url, data, model, element = {
+            "petition": ("/portal/petitions/new/", PETITION, Petition, "query-code"),
+            "hazard": ("/portal/hazards/report/", hazard_data(personas), Hazard, "tracking-code"),
+        }[form]
     token = token_of(Client().get(url).content.decode())
     barrier = threading.Barrier(2)
     pages: list[str] = []
