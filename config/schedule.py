@@ -78,3 +78,12 @@ def personal_data_anonymise_job() -> int:
 
     counts = personal_data_anonymise(actor=None)
     return counts["petitions"] + counts["hazard_reporters"]
+
+
+@db_periodic_task(crontab(minute="*/10"))
+@lock_task("portal-submission-tokens-purge")
+def portal_submission_tokens_purge_job() -> int:
+    """Empty the portal's kept receipts after 30 minutes, delete tokens after 24 hours."""
+    from anxin.portal.submissions import submission_tokens_purge
+
+    return submission_tokens_purge()

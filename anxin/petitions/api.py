@@ -381,6 +381,7 @@ class PlanOpIn(Schema):
     due_on: dt.date | None = Field(None, description="step: by when")
     step: int | None = Field(None, description="done: the step's id")
     target_on: dt.date | None = Field(None, description="backlog: the target date")
+    version: int | None = Field(None, description="the version you read; stale → 409")
 
 
 PLAN_OPS = ("owner", "step", "done", "backlog")
@@ -438,20 +439,31 @@ def petitions_plan_op(
             name=payload.name,
             user=owner,
             unit=owner.unit if owner is not None else None,
+            version=payload.version,
         )
     elif op == "step":
         services.petition_plan_step_add(
-            actor=request.user, petition=petition, text=payload.text, due_on=payload.due_on
+            actor=request.user,
+            petition=petition,
+            text=payload.text,
+            due_on=payload.due_on,
+            version=payload.version,
         )
     elif op == "done":
         services.petition_plan_step_done(
-            actor=request.user, petition=petition, step_id=payload.step or 0
+            actor=request.user,
+            petition=petition,
+            step_id=payload.step or 0,
+            version=payload.version,
         )
     else:
         if payload.target_on is None:
             raise ValidationError({"target_on": _("Give the target date.")})
         services.petition_backlog_set(
-            actor=request.user, petition=petition, target_on=payload.target_on
+            actor=request.user,
+            petition=petition,
+            target_on=payload.target_on,
+            version=payload.version,
         )
     return _plan_out(selectors.petition_get_for_user(user=request.user, id=id))
 

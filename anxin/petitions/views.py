@@ -387,6 +387,7 @@ def petition_plan(request: AuthedHttpRequest, id: str, op: str) -> HttpResponse:
     """The resolution plan: owners per level, steps with dates, listing as backlog."""
     petition = selectors.petition_get_for_user(user=request.user, id=id)
     post = request.POST
+    version = int(post["version"]) if post.get("version", "").isdigit() else None
     try:
         if op == "owner":
             owner = User.objects.filter(username=post.get("username", ""), is_active=True).first()
@@ -397,6 +398,7 @@ def petition_plan(request: AuthedHttpRequest, id: str, op: str) -> HttpResponse:
                 name=post.get("name", ""),
                 user=owner,
                 unit=owner.unit if owner else None,
+                version=version,
             )
         elif op == "step":
             services.petition_plan_step_add(
@@ -404,16 +406,22 @@ def petition_plan(request: AuthedHttpRequest, id: str, op: str) -> HttpResponse:
                 petition=petition,
                 text=post.get("text", ""),
                 due_on=_parse_date(post.get("due_on")),
+                version=version,
             )
         elif op == "done":
             services.petition_plan_step_done(
-                actor=request.user, petition=petition, step_id=int(post.get("step") or 0)
+                actor=request.user,
+                petition=petition,
+                step_id=int(post.get("step") or 0),
+                version=version,
             )
         elif op == "backlog":
             target = _parse_date(post.get("target_on"))
             if target is None:
                 raise ValidationError({"target_on": _("Give the target date.")})
-            services.petition_backlog_set(actor=request.user, petition=petition, target_on=target)
+            services.petition_backlog_set(
+                actor=request.user, petition=petition, target_on=target, version=version
+            )
         else:
             raise PermissionDenied
     except ValidationError as exc:

@@ -7,6 +7,7 @@ in logs and browser histories); every form posts it.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from anxin.petitions.choices import Channel, Rating, Status
 from anxin.petitions.forms import PortalPetitionForm, TrackForm
 from anxin.petitions.models import Delivery, Petition
 from anxin.petitions.presenters import event_label
+from anxin.portal import submissions
 
 #: what the public timeline shows: the step, never who inside the administration took it
 PUBLIC_EVENTS = {
@@ -72,7 +74,8 @@ def petition_submit(request: HttpRequest) -> HttpResponse:
                     address=data["address"],
                 )
             ]
-        try:
+
+        def create() -> submissions.Receipt:
             result = services.petition_register(
                 actor=None,
                 channel=Channel.WEB,
@@ -88,6 +91,16 @@ def petition_submit(request: HttpRequest) -> HttpResponse:
                 accused_person=data["accused_person"],
                 files=data["materials"],
             )
+            return submissions.Receipt(
+                number=result.petition.number,
+                code=result.query_code,
+                data={"received_on": result.petition.received_on.isoformat()},
+            )
+
+        try:
+            receipt = submissions.submit_once(
+                form="petition", token=request.POST.get(submissions.FIELD, ""), create=create
+            )
         except ValidationError as exc:
             apply_service_errors(
                 form,
@@ -99,12 +112,24 @@ def petition_submit(request: HttpRequest) -> HttpResponse:
                 },
             )
         else:
+            received_on = receipt.data.get("received_on", "")
             return render(
                 request,
                 "portal/receipt.html",
-                {"petition": result.petition, "query_code": result.query_code},
+                {
+                    "petition": {
+                        "number": receipt.number,
+                        "received_on": date.fromisoformat(received_on) if received_on else None,
+                    },
+                    "query_code": receipt.code,
+                    "replayed": receipt.replayed,
+                },
             )
-    return render(request, "portal/submit.html", {"form": form})
+    return render(
+        request,
+        "portal/submit.html",
+        {"form": form, "submission_token": submissions.token_for_form("petition", request.POST)},
+    )
 
 
 def _public_view(petition: Petition, code: str, **extra: Any) -> dict[str, Any]:

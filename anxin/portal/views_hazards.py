@@ -21,6 +21,7 @@ from anxin.core.forms import BootstrapMixin
 from anxin.core.ratelimit import ratelimit
 from anxin.core.views.auth import apply_service_errors
 from anxin.petitions.forms import ATTACHMENT_HELP, MultipleFileField
+from anxin.portal import submissions
 from anxin.safety import public_reports
 
 
@@ -64,7 +65,8 @@ def hazard_report(request: HttpRequest) -> HttpResponse:
     form = HazardReportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def create() -> submissions.Receipt:
             hazard, code = public_reports.hazard_report_public(
                 description=data["description"],
                 place_text=data["place_text"],
@@ -74,11 +76,29 @@ def hazard_report(request: HttpRequest) -> HttpResponse:
                 name=data["name"],
                 phone=data["phone"],
             )
+            return submissions.Receipt(number=hazard.number, code=code)
+
+        try:
+            receipt = submissions.submit_once(
+                form="hazard", token=request.POST.get(submissions.FIELD, ""), create=create
+            )
         except ValidationError as exc:
             apply_service_errors(form, exc, {})
         else:
-            return render(request, "portal/hazard_receipt.html", {"hazard": hazard, "code": code})
-    return render(request, "portal/hazard_report.html", {"form": form})
+            return render(
+                request,
+                "portal/hazard_receipt.html",
+                {
+                    "hazard": {"number": receipt.number},
+                    "code": receipt.code,
+                    "replayed": receipt.replayed,
+                },
+            )
+    return render(
+        request,
+        "portal/hazard_report.html",
+        {"form": form, "submission_token": submissions.token_for_form("hazard", request.POST)},
+    )
 
 
 @never_cache

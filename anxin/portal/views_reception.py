@@ -23,6 +23,7 @@ from anxin.core.views.auth import apply_service_errors
 from anxin.petitions import reception
 from anxin.petitions import selectors_reception as selectors
 from anxin.petitions.forms_reception import ReceptionBookingForm, ReceptionCodeForm
+from anxin.portal import submissions
 
 
 @require_GET
@@ -44,21 +45,30 @@ def reception_book(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.reception_session_public(pk)
     if session is None:
         raise Http404
+    form_name = f"booking-{session.pk}"
+    token = request.POST.get(submissions.FIELD, "") if request.method == "POST" else ""
+    # a repeat of a booking already made is answered first: the first request may have taken
+    # the last place
+    replayed = submissions.submission_replay(form_name, token)
+    if replayed is not None:
+        return _confirmation(request, session, replayed)
     refusal: ServiceError | None = reception.booking_refusal(session, booked=session.booked)  # type: ignore[attr-defined]
     form = ReceptionBookingForm(request.POST or None)
     if request.method == "POST" and refusal is None and form.is_valid():
+        data = form.cleaned_data
+
+        def create() -> submissions.Receipt:
+            _booking, code = reception.reception_book(session=session, **data)
+            return submissions.Receipt(number="", code=code)
+
         try:
-            booking, code = reception.reception_book(session=session, **form.cleaned_data)
+            receipt = submissions.submit_once(form=form_name, token=token, create=create)
         except ValidationError as exc:
             apply_service_errors(form, exc, {})
         except ServiceError as exc:
             refusal = exc  # e.g. the last place went a moment ago
         else:
-            return render(
-                request,
-                "portal/reception_confirmation.html",
-                {"session": session, "booking": booking, "code": code},
-            )
+            return _confirmation(request, session, receipt)
     return render(
         request,
         "portal/reception_book.html",
@@ -66,7 +76,18 @@ def reception_book(request: HttpRequest, pk: int) -> HttpResponse:
             "session": session,
             "form": form,
             "refusal": str(refusal.message) if refusal is not None else "",
+            "submission_token": submissions.token_for_form(form_name, request.POST),
         },
+    )
+
+
+def _confirmation(
+    request: HttpRequest, session: object, receipt: submissions.Receipt
+) -> HttpResponse:
+    return render(
+        request,
+        "portal/reception_confirmation.html",
+        {"session": session, "code": receipt.code, "replayed": receipt.replayed},
     )
 
 

@@ -36,8 +36,8 @@ __all__ = [
 ]
 
 
-def _require_handle(actor: User | None, petition: Petition) -> Petition:
-    locked = _lock(petition, None)
+def _require_handle(actor: User | None, petition: Petition, version: int | None) -> Petition:
+    locked = _lock(petition, version)
     if (
         actor is not None
         and not Petition.objects.restrict(actor, "petition.handle").filter(pk=locked.pk).exists()
@@ -60,12 +60,13 @@ def petition_owner_set(
     name: str,
     user: User | None = None,
     unit: Unit | None = None,
+    version: int | None = None,
 ) -> Any:
     """Who owns solving the matter at a level (化解方案). Ownership of the matter only."""
     from anxin.petitions.choices import LeaderLevel
     from anxin.petitions.models import ResolutionOwner
 
-    petition = _require_handle(actor, petition)
+    petition = _require_handle(actor, petition, version)
     if level not in LeaderLevel.values:
         raise ValidationError({"level": _("Unknown level.")})
     if not (name.strip() or user):
@@ -86,11 +87,16 @@ def petition_owner_set(
 
 @transaction.atomic
 def petition_plan_step_add(
-    *, actor: User | None, petition: Petition, text: str, due_on: date | None = None
+    *,
+    actor: User | None,
+    petition: Petition,
+    text: str,
+    due_on: date | None = None,
+    version: int | None = None,
 ) -> Any:
     from anxin.petitions.models import PlanStep
 
-    petition = _require_handle(actor, petition)
+    petition = _require_handle(actor, petition, version)
     if not text.strip():
         raise ValidationError({"text": _("Describe the step.")})
     step = PlanStep.objects.create(petition=petition, text=text.strip()[:300], due_on=due_on)
@@ -107,11 +113,16 @@ def petition_plan_step_add(
 
 @transaction.atomic
 def petition_plan_step_done(
-    *, actor: User | None, petition: Petition, step_id: int, on: date | None = None
+    *,
+    actor: User | None,
+    petition: Petition,
+    step_id: int,
+    on: date | None = None,
+    version: int | None = None,
 ) -> Any:
     from anxin.petitions.models import PlanStep
 
-    petition = _require_handle(actor, petition)
+    petition = _require_handle(actor, petition, version)
     step = PlanStep.objects.filter(petition=petition, pk=step_id).first()
     if step is None:
         raise ValidationError({"step": _("No such step in this case's plan.")})
@@ -124,10 +135,15 @@ def petition_plan_step_done(
 
 @transaction.atomic
 def petition_backlog_set(
-    *, actor: User | None, petition: Petition, target_on: date, on: date | None = None
+    *,
+    actor: User | None,
+    petition: Petition,
+    target_on: date,
+    on: date | None = None,
+    version: int | None = None,
 ) -> Petition:
     """List a case as backlog (积案) to be cleared by a target date, against a plan."""
-    petition = _require_handle(actor, petition)
+    petition = _require_handle(actor, petition, version)
     on = on or today()
     if target_on < on:
         raise ValidationError({"target_on": _("The target date cannot be in the past.")})
