@@ -11,8 +11,28 @@ from django.test import Client
 from anxin.core.testing import Personas, make_personas
 
 
+def _reference_data() -> None:
+    """The vocabularies and sectors the migrations load. A transactional test (live server,
+    concurrent writers) flushes every table when it ends, migration data included; tests that
+    run after it in the same worker get them back here."""
+    from django.utils import timezone
+
+    from anxin.petitions.models import Category, DeclineReason
+    from anxin.petitions.vocabularies import load_vocabularies
+    from anxin.safety.checklist_seed import seed_checklists, seed_sectors
+    from anxin.safety.models import Sector
+    from anxin.safety.models_checklists import ChecklistItem, ChecklistTemplate
+
+    if not Category.objects.exists():
+        load_vocabularies(Category, DeclineReason)
+    if not Sector.objects.exists():
+        seed_sectors(Sector)
+        seed_checklists(Sector, ChecklistTemplate, ChecklistItem, published_at=timezone.now())
+
+
 @pytest.fixture
 def personas(db: None) -> Personas:
+    _reference_data()
     return make_personas()
 
 
