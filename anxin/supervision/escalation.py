@@ -180,7 +180,16 @@ class _Sql:
     # --- who is told ------------------------------------------------------------------------
 
     def recipients(self, level: str, run: str) -> tuple[str, list[Any]]:
-        """``(clock_id, user_id)`` of the rows this batch claimed for ``level``."""
+        """The rows this batch claimed for ``level``, one per person told, with what the texts
+        need: ``clock_id, user_id, subject_type, name, due_on, unit_name``.
+
+        The branches of the union are disjoint (named person / nobody named; a role is held
+        once per unit), so ``UNION ALL``: no sort to remove duplicates that cannot occur (and
+        the inserts ignore conflicts on their unique keys anyway).
+        """
+        cols = (
+            "e.clock_id, {uid} AS user_id, c.subject_type, c.name, c.due_on, cu.name AS unit_name"
+        )
         mine = (
             f"FROM {self.esc} e JOIN {self.clock} c ON c.id = e.clock_id "
             f"JOIN {self.unit} cu ON cu.id = c.unit_id "
@@ -193,19 +202,19 @@ class _Sql:
         if level in (EscalationLevel.WARNING, EscalationLevel.HANDLER):
             # the responsible person; nobody named: the unit heads of the unit
             parts.append(
-                f"SELECT e.clock_id, c.responsible_id AS user_id {mine}{where} "
+                f"SELECT {cols.format(uid='c.responsible_id')} {mine}{where} "
                 f"AND c.responsible_id IS NOT NULL"
             )
             params += key
             parts.append(
-                f"SELECT e.clock_id, ra.user_id {mine}"
+                f"SELECT {cols.format(uid='ra.user_id')} {mine}"
                 f"JOIN {self.ra} ra ON ra.unit_id = c.unit_id AND ra.role = %s "
                 f"{where} AND c.responsible_id IS NULL"
             )
             params += [head, *key]
         elif level == EscalationLevel.UNIT_HEAD:
             parts.append(
-                f"SELECT e.clock_id, ra.user_id {mine}"
+                f"SELECT {cols.format(uid='ra.user_id')} {mine}"
                 f"JOIN {self.ra} ra ON ra.unit_id = c.unit_id AND ra.role = %s {where}"
             )
             params += [head, *key]
@@ -217,7 +226,7 @@ class _Sql:
                 "AND ({r}.include_subtree = %s OR {u}.id = cu.id)"
             )
             parts.append(
-                f"SELECT e.clock_id, ra.user_id {mine}"
+                f"SELECT {cols.format(uid='ra.user_id')} {mine}"
                 f"JOIN {self.ra} ra ON ra.role = %s JOIN {self.unit} su ON su.id = ra.unit_id "
                 f"{where} AND {covers.format(u='su', r='ra')} "
                 f"AND su.depth = (SELECT MAX(su2.depth) FROM {self.ra} ra2 "
@@ -229,32 +238,26 @@ class _Sql:
         else:
             # the responsible leader; none named: the unit heads of the parent unit
             parts.append(
-                f"SELECT e.clock_id, c.leader_id AS user_id {mine}{where} "
-                f"AND c.leader_id IS NOT NULL"
+                f"SELECT {cols.format(uid='c.leader_id')} {mine}{where} AND c.leader_id IS NOT NULL"
             )
             params += key
             parts.append(
-                f"SELECT e.clock_id, ra.user_id {mine}"
+                f"SELECT {cols.format(uid='ra.user_id')} {mine}"
                 f"JOIN {self.ra} ra ON ra.unit_id = cu.parent_id AND ra.role = %s "
                 f"{where} AND c.leader_id IS NULL"
             )
             params += [head, *key]
-        union = " UNION ".join(parts)
-        return (
-            f"SELECT r.clock_id, r.user_id FROM ({union}) r "
-            f"JOIN {self.user} u ON u.id = r.user_id WHERE u.is_active = %s",
-            [*params, True],
-        )
+        return " UNION ALL ".join(parts), params
 
     # --- what they are told -----------------------------------------------------------------
 
     def texts(self, level: str) -> tuple[str, str, list[Any]]:
-        """SQL for title and body, in the active language."""
+        """SQL for title and body over a recipients row ``r``, in the active language."""
         subject_labels, clock_labels = labels()
-        subject_sql, subject_params = _case("c.subject_type", subject_labels, "c.subject_type")
+        subject_sql, subject_params = _case("r.subject_type", subject_labels, "r.subject_type")
         clock_map = {f"{st}\x1f{name}": text for (st, name), text in clock_labels.items()}
         clock_sql, clock_params = _case(
-            "c.subject_type || CAST(%s AS TEXT) || c.name", clock_map, "c.name"
+            "r.subject_type || CAST(%s AS TEXT) || r.name", clock_map, "r.name"
         )
         if clock_map:
             clock_params = ["\x1f", *clock_params]
@@ -268,13 +271,14 @@ class _Sql:
         title_sql = "CAST(%s AS TEXT) || ' · ' || " + subject_sql
         title_params = [titles[EscalationLevel(level)], *subject_params]
         body_sql = (
-            f"cu.name || ' · ' || {clock_sql} || ' · ' || CAST(%s AS TEXT) || "
-            f"CAST(c.due_on AS TEXT)"
+            f"r.unit_name || ' · ' || {clock_sql} || ' · ' || CAST(%s AS TEXT) || "
+            f"CAST(r.due_on AS TEXT)"
         )
         body_params = [*clock_params, _("due on") + " "]
         return title_sql, body_sql, [*title_params, *body_params]
 
     def notify(self, level: str, run: str, now: dt.datetime) -> tuple[str, list[Any]]:
+        """Inbox entries for the active recipients of the rows this batch claimed."""
         rec_sql, rec_params = self.recipients(level, run)
         title_sql, body_sql, text_params = self.texts(level)
         kind = KIND_WARNING if level == EscalationLevel.WARNING else KIND_OVERDUE
@@ -282,11 +286,10 @@ class _Sql:
             f"INSERT INTO {self.notif} (user_id, kind, title, body, url, created_at, read_at, "
             f"dedupe_key) "
             f"SELECT r.user_id, %s, {title_sql}, {body_sql}, "
-            f"CAST(%s AS TEXT) || CAST(c.id AS TEXT) || '/', %s, NULL, "
-            f"CAST(%s AS TEXT) || CAST(c.id AS TEXT) || ':' || CAST(%s AS TEXT) || ':' || "
+            f"CAST(%s AS TEXT) || CAST(r.clock_id AS TEXT) || '/', %s, NULL, "
+            f"CAST(%s AS TEXT) || CAST(r.clock_id AS TEXT) || ':' || CAST(%s AS TEXT) || ':' || "
             f"CAST(r.user_id AS TEXT) "
-            f"FROM ({rec_sql}) r JOIN {self.clock} c ON c.id = r.clock_id "
-            f"JOIN {self.unit} cu ON cu.id = c.unit_id WHERE 1 = 1"
+            f"FROM ({rec_sql}) r JOIN {self.user} u ON u.id = r.user_id WHERE u.is_active = %s"
         )
         return _on_conflict_ignore(sql), [
             kind,
@@ -296,41 +299,49 @@ class _Sql:
             "clock:",
             level,
             *rec_params,
+            True,
         ]
 
-    def queue(self, level: str, run: str, now: dt.datetime, channel: str) -> tuple[str, list]:
-        """Outbox rows for the notifications this batch created, per the people's preferences."""
+    def queue(self, level: str, run: str, now: dt.datetime) -> tuple[str, list[Any]]:
+        """Outbox rows (e-mail and text message, in one statement) for the same recipients,
+        per their preferences and addresses: the inbox entry's title, its text and link."""
         kind = KIND_WARNING if level == EscalationLevel.WARNING else KIND_OVERDUE
-        default = bool(
-            setting("email_by_default" if channel == Channel.EMAIL else "sms_by_default")
-        )
-        pref_col = "email" if channel == Channel.EMAIL else "sms"
-        has_address = "u.email <> ''" if channel == Channel.EMAIL else "u.phone <> ''"
         rec_sql, rec_params = self.recipients(level, run)
+        title_sql, body_sql, text_params = self.texts(level)
+        email, sms = Channel.EMAIL.value, Channel.SMS.value
         sql = (
             f"INSERT INTO {self.outbox_t} (user_id, channel, address, subject, body, status, "
             f"attempts, next_attempt_at, last_error, sent_at, created_at, claim, dedupe_key) "
-            f"SELECT n.user_id, %s, '', n.title, n.body || CAST(%s AS TEXT) || n.url, %s, 0, %s, "
-            f"'', NULL, %s, '', n.dedupe_key || ':' || CAST(%s AS TEXT) "
-            f"FROM ({rec_sql}) r "
-            f"JOIN {self.notif} n ON n.dedupe_key = CAST(%s AS TEXT) || CAST(r.clock_id AS TEXT) "
-            f"|| ':' || CAST(%s AS TEXT) || ':' || CAST(r.user_id AS TEXT) "
-            f"JOIN {self.user} u ON u.id = r.user_id "
+            f"SELECT r.user_id, k.channel, '', {title_sql}, {body_sql} || CAST(%s AS TEXT) || "
+            f"CAST(r.clock_id AS TEXT) || '/', %s, 0, %s, '', NULL, %s, '', "
+            f"CAST(%s AS TEXT) || CAST(r.clock_id AS TEXT) || ':' || CAST(%s AS TEXT) || ':' || "
+            f"CAST(r.user_id AS TEXT) || ':' || k.channel "
+            f"FROM ({rec_sql}) r JOIN {self.user} u ON u.id = r.user_id "
+            f"CROSS JOIN (SELECT CAST(%s AS TEXT) AS channel UNION ALL "
+            f"SELECT CAST(%s AS TEXT)) k "
             f"LEFT JOIN {self.pref} p ON p.user_id = r.user_id AND p.kind = %s "
-            f"WHERE COALESCE(p.{pref_col}, %s) = %s AND {has_address}"
+            f"WHERE u.is_active = %s AND ("
+            f"(k.channel = %s AND COALESCE(p.email, %s) = %s AND u.email <> '') OR "
+            f"(k.channel = %s AND COALESCE(p.sms, %s) = %s AND u.phone <> ''))"
         )
         return _on_conflict_ignore(sql), [
-            channel,
-            "\n" + self.base_url,
+            *text_params,
+            "\n" + self.base_url + self.go_prefix,
             OutboxStatus.PENDING.value,
             _ts(now),
             _ts(now),
-            channel,
-            *rec_params,
             "clock:",
             level,
+            *rec_params,
+            email,
+            sms,
             kind,
-            default,
+            True,
+            email,
+            bool(setting("email_by_default")),
+            True,
+            sms,
+            bool(setting("sms_by_default")),
             True,
         ]
 
@@ -382,8 +393,7 @@ def _sweep_batch(
             cur.execute(*sql.claim(level, run, after, upper, now))
             cur.execute(*sql.notify(level, run, now))
             created += max(cur.rowcount, 0)
-            cur.execute(*sql.queue(level, run, now, Channel.EMAIL))
-            cur.execute(*sql.queue(level, run, now, Channel.SMS))
+            cur.execute(*sql.queue(level, run, now))
         new = list(
             Escalation.objects.filter(run=run).order_by("clock_id").values_list("clock_id", "level")
         )

@@ -206,10 +206,13 @@ class Escalation(models.Model):
     notifications of exactly the rows this batch inserted are created in the same transaction.
     """
 
-    clock = models.ForeignKey(Clock, on_delete=models.CASCADE, related_name="escalations")
+    #: no index of its own: the unique (clock, level) starts with the clock
+    clock = models.ForeignKey(
+        Clock, on_delete=models.CASCADE, related_name="escalations", db_index=False
+    )
     level = models.CharField(_("level"), max_length=12, choices=EscalationLevel.choices)
     due_on = models.DateField(_("due on"))
-    run = models.CharField(max_length=32, db_index=True)
+    run = models.CharField(max_length=32)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -222,6 +225,8 @@ class Escalation(models.Model):
                 name="supervision_escalation_level_valid",
             ),
         ]
+        # equality only (no LIKE pattern index): the sweep finds the rows its batch claimed
+        indexes = [models.Index(fields=["run"], name="supervision_escalation_run")]
 
     def __str__(self) -> str:
         return f"{self.clock_id} {self.level}"

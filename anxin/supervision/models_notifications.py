@@ -18,10 +18,18 @@ from anxin.supervision.choices import Channel, OutboxStatus
 
 
 class Notification(models.Model):
-    """One entry of a person's inbox. ``dedupe_key`` (``"<key>:<user id>"``) makes it once-only."""
+    """One entry of a person's inbox. ``dedupe_key`` (``"<key>:<user id>"``) makes it once-only.
+
+    Indexes are only those its reads use (the sweep writes thousands of rows per batch, each
+    index is written for each): the inbox's ``(user, -id)`` also serves the foreign key.
+    """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("user"),
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=64)
     title = models.CharField(_("title"), max_length=200)
@@ -29,11 +37,15 @@ class Notification(models.Model):
     url = models.CharField(_("link"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
-    dedupe_key = models.CharField(max_length=200, unique=True)
+    #: unique through a constraint, not ``unique=True``: no LIKE pattern index on PostgreSQL
+    dedupe_key = models.CharField(max_length=200)
 
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(fields=["dedupe_key"], name="supervision_notification_once"),
+        ]
         indexes = [
             # the inbox page (keyset on -id) and the unread badge
             models.Index(fields=["user", "-id"], name="supervision_notif_inbox"),
@@ -71,9 +83,10 @@ class OutboxMessage(models.Model):
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    #: the delivery run that claimed the row
-    claim = models.CharField(max_length=32, blank=True, db_index=True)
-    dedupe_key = models.CharField(max_length=210, unique=True)
+    #: the delivery run that claimed the row (read with the claimed ids: no index of its own)
+    claim = models.CharField(max_length=32, blank=True)
+    #: unique through a constraint, not ``unique=True``: no LIKE pattern index on PostgreSQL
+    dedupe_key = models.CharField(max_length=210)
 
     class Meta:
         verbose_name = _("outbox message")
@@ -85,6 +98,7 @@ class OutboxMessage(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=OutboxStatus.values), name="supervision_outbox_status_valid"
             ),
+            models.UniqueConstraint(fields=["dedupe_key"], name="supervision_outbox_once"),
         ]
         indexes = [
             models.Index(

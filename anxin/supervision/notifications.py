@@ -18,7 +18,7 @@ import logging
 import re
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -257,13 +257,9 @@ def _backoff(attempts: int) -> dt.timedelta:
     return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
 
 
-def outbox_claim(*, limit: int = 100, now: dt.datetime | None = None) -> tuple[str, int]:
-    """Claim up to ``limit`` due messages for this run with one conditional UPDATE.
-
-    Due: pending and ``next_attempt_at`` reached, or ``sending`` whose claim lapsed (a sender
-    that died). Another run's UPDATE of the same rows finds them no longer due and skips them.
-    """
-    now = now if now is not None else timezone.now()
+def _claim(limit: int, now: dt.datetime) -> tuple[str, list[int], int]:
+    """Claim up to ``limit`` due messages for this run: its token, the ids it tried to claim
+    and how many it got (another run may have taken some of them first)."""
     token = uuid.uuid4().hex
     due = Q(status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING], next_attempt_at__lte=now)
     ids = list(
@@ -272,47 +268,68 @@ def outbox_claim(*, limit: int = 100, now: dt.datetime | None = None) -> tuple[s
         .values_list("id", flat=True)[:limit]
     )
     if not ids:
-        return token, 0
+        return token, [], 0
     claimed = OutboxMessage.objects.filter(due, pk__in=ids).update(
         status=OutboxStatus.SENDING,
         claim=token,
         next_attempt_at=now + CLAIM_LEASE,
         attempts=F("attempts") + 1,
     )
+    return token, ids, claimed
+
+
+def outbox_claim(*, limit: int = 100, now: dt.datetime | None = None) -> tuple[str, int]:
+    """Claim up to ``limit`` due messages for this run with one conditional UPDATE.
+
+    Due: pending and ``next_attempt_at`` reached, or ``sending`` whose claim lapsed (a sender
+    that died). Another run's UPDATE of the same rows finds them no longer due and skips them.
+    Returns the run's token and how many messages it holds.
+    """
+    now = now if now is not None else timezone.now()
+    token, _ids, claimed = _claim(limit, now)
     return token, claimed
 
 
-def _address(message: OutboxMessage) -> str:
-    user = message.user
-    if not user.is_active:
-        return ""
-    return str(user.email if message.channel == Channel.EMAIL else user.phone or "")
+class _Out(NamedTuple):
+    """What a send reads of one claimed message and its person: no more (plain tuples from one
+    query, no model instances; the phone, SM4-encrypted, is read and decrypted only for text
+    messages)."""
+
+    pk: int
+    channel: str
+    subject: str
+    body: str
+    attempts: int
+    user_id: int
+    address: str  # the person's current e-mail or phone; empty if none or inactive
 
 
-def _send(message: OutboxMessage, address: str, mail: Any = None) -> None:
+def _claimed(token: str, ids: list[int], channel: str) -> list[_Out]:
+    """This run's messages of one channel, among the ids it tried to claim (the primary key
+    finds them: the claim token has no index of its own)."""
+    contact = "user__email" if channel == Channel.EMAIL else "user__phone"
+    rows = (
+        OutboxMessage.objects.filter(
+            pk__in=ids, claim=token, status=OutboxStatus.SENDING, channel=channel
+        )
+        .order_by("id")
+        .values_list("id", "subject", "body", "attempts", "user_id", "user__is_active", contact)
+    )
+    return [
+        _Out(pk, channel, subject, body, attempts, uid, str(address or "") if active else "")
+        for pk, subject, body, attempts, uid, active, address in rows
+    ]
+
+
+def _send(message: _Out, address: str, mail: Any = None) -> None:
     if message.channel == Channel.EMAIL:
         EmailMessage(message.subject, message.body, None, [address], connection=mail).send()
     else:
         get_backend().send(address, f"{message.subject}\n{message.body}".strip())
 
 
-#: e-mails handed to the mail backend per call
+#: e-mails handed to the mail backend per call (and recorded per statement)
 MAIL_CHUNK = 200
-
-#: what a send reads of each message and its person: no more (the phone, SM4-encrypted, is
-#: decrypted only for text messages)
-_SEND_FIELDS = {
-    Channel.EMAIL: (
-        "id",
-        "channel",
-        "subject",
-        "body",
-        "attempts",
-        "user__is_active",
-        "user__email",
-    ),
-    Channel.SMS: ("id", "channel", "subject", "body", "attempts", "user__is_active", "user__phone"),
-}
 
 
 def outbox_deliver(*, limit: int = 100, now: dt.datetime | None = None) -> int:
@@ -321,25 +338,20 @@ def outbox_deliver(*, limit: int = 100, now: dt.datetime | None = None) -> int:
     Results are written right after their send, conditionally on this run's claim: a text
     message one by one, e-mails per backend call of up to ``MAIL_CHUNK``. A run killed halfway
     leaves only what was in flight to be sent again when its claim lapses (at least once: a
-    gateway cannot be asked whether it already got it).
+    gateway cannot be asked whether it already got it). Queries: two to claim, one per
+    channel to read, one per chunk of e-mails to record; one per text message.
     """
     now = now if now is not None else timezone.now()
-    token, claimed = outbox_claim(limit=limit, now=now)
+    token, ids, claimed = _claim(limit, now)
     if not claimed:
         return 0
     max_attempts = int(setting("outbox_max_attempts"))
     sent = 0
-    mine = OutboxMessage.objects.filter(claim=token, status=OutboxStatus.SENDING)
     # one mail connection for the run (SMTP: one session for all its messages); if it cannot
     # be opened here, each send tries again and a failure takes the retry path of its message
     mail = get_connection()
     try:
-        emails = list(
-            mine.filter(channel=Channel.EMAIL)
-            .select_related("user")
-            .only(*_SEND_FIELDS[Channel.EMAIL])
-            .order_by("id")
-        )
+        emails = _claimed(token, ids, Channel.EMAIL)
         if emails:
             try:
                 mail.open()
@@ -347,46 +359,79 @@ def outbox_deliver(*, limit: int = 100, now: dt.datetime | None = None) -> int:
                 logger.warning("mail connection failed: %s", exc)
             for i in range(0, len(emails), MAIL_CHUNK):
                 sent += _deliver_mail_chunk(emails[i : i + MAIL_CHUNK], token, max_attempts, mail)
-        texts = (
-            mine.filter(channel=Channel.SMS)
-            .select_related("user")
-            .only(*_SEND_FIELDS[Channel.SMS])
-            .order_by("id")
-        )
-        for message in texts:
+        for message in _claimed(token, ids, Channel.SMS):
             sent += _deliver_one(message, token, max_attempts, mail)
     finally:
         mail.close()
     return sent
 
 
-def _row(message: OutboxMessage, token: str) -> Any:
+def _row(message: _Out, token: str) -> Any:
     """The message's row, as long as this run's claim holds."""
     return OutboxMessage.objects.filter(pk=message.pk, claim=token, status=OutboxStatus.SENDING)
 
 
-def _send_many(pairs: list[tuple[OutboxMessage, str]], mail: Any) -> None:
+def _send_many(pairs: list[tuple[_Out, str]], mail: Any) -> None:
     """Hand e-mails to the backend in one call (an SMTP backend sends them in one session)."""
     mail.send_messages(
         [EmailMessage(m.subject, m.body, None, [address], connection=mail) for m, address in pairs]
     )
 
 
-def _deliver_mail_chunk(
-    messages: list[OutboxMessage], token: str, max_attempts: int, mail: Any
-) -> int:
-    """Send up to ``MAIL_CHUNK`` e-mails in one backend call and record them in two queries.
+def _record_sent(pairs: list[tuple[_Out, str]], token: str) -> int:
+    """Mark a sent chunk of e-mails sent, with the address each went to, in one statement.
+
+    The chunk is a run of this claim's e-mail rows ordered by id, so "this claim's e-mail rows
+    of person P between the chunk's first and last id" are exactly P's messages of the chunk.
+    One parameter row per person, not per message: a person's messages went to one address,
+    encrypted once (the ciphertext shows no more than the row's plain ``user_id`` already does).
+    Only rows this run still holds are written; returns how many.
+    """
+    lo, hi = pairs[0][0].pk, pairs[-1][0].pk
+    by_person = {m.user_id: address for m, address in pairs}
+    address = OutboxMessage._meta.get_field("address")
+    quote = connection.ops.quote_name
+    table = quote(OutboxMessage._meta.db_table)
+    sent_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    sql = (
+        f"UPDATE {table} SET {quote(address.column)} = %s, status = %s, sent_at = %s, "
+        f"claim = '' WHERE claim = %s AND status = %s AND channel = %s AND user_id = %s "
+        f"AND id >= %s AND id <= %s"
+    )
+    rows = [
+        (
+            address.get_db_prep_value(addr, connection),
+            OutboxStatus.SENT.value,
+            sent_at,
+            token,
+            OutboxStatus.SENDING.value,
+            Channel.EMAIL.value,
+            uid,
+            lo,
+            hi,
+        )
+        for uid, addr in by_person.items()
+    ]
+    with connection.cursor() as cursor:
+        if len(rows) == 1:
+            cursor.execute(sql, rows[0])
+        else:
+            cursor.executemany(sql, rows)  # psycopg: pipelined, one round trip
+        return max(cursor.rowcount, 0)
+
+
+def _deliver_mail_chunk(messages: list[_Out], token: str, max_attempts: int, mail: Any) -> int:
+    """Send up to ``MAIL_CHUNK`` e-mails in one backend call and record them in one statement.
 
     If the backend call fails, the chunk is sent again message by message so that each failure
     takes its own retry path. A run killed between the backend call and the record leaves
     these messages to be sent again when the claim lapses (at least once, as for any gateway).
     """
-    pairs: list[tuple[OutboxMessage, str]] = []
+    pairs: list[tuple[_Out, str]] = []
     sent = 0
     for message in messages:
-        address = _address(message)
-        if address:
-            pairs.append((message, address))
+        if message.address:
+            pairs.append((message, message.address))
         else:
             sent += _deliver_one(message, token, max_attempts, mail)  # fails at once
     if not pairs:
@@ -396,24 +441,12 @@ def _deliver_mail_chunk(
     except Exception as exc:  # noqa: BLE001 - each message is tried on its own
         logger.warning("sending %d e-mails at once failed (%s): one by one", len(pairs), exc)
         return sent + sum(_deliver_one(m, token, max_attempts, mail) for m, _a in pairs)
-    # the addresses (each SM4-encrypted) in one pipelined executemany, then the states in one
-    # UPDATE — both only for the rows this run still holds
-    field = OutboxMessage._meta.get_field("address")
-    quote = connection.ops.quote_name
-    table = quote(OutboxMessage._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET {quote(field.column)} = %s WHERE id = %s AND claim = %s",
-            [(field.get_db_prep_value(a, connection), m.pk, token) for m, a in pairs],
-        )
-    return sent + OutboxMessage.objects.filter(
-        pk__in=[m.pk for m, _a in pairs], claim=token, status=OutboxStatus.SENDING
-    ).update(status=OutboxStatus.SENT, sent_at=timezone.now(), claim="")
+    return sent + _record_sent(pairs, token)
 
 
-def _deliver_one(message: OutboxMessage, token: str, max_attempts: int, mail: Any) -> int:
+def _deliver_one(message: _Out, token: str, max_attempts: int, mail: Any) -> int:
     """Send one message and record the result right after; 1 when sent."""
-    address = _address(message)
+    address = message.address
     row = _row(message, token)
     if not address:
         row.update(

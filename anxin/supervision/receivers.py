@@ -24,12 +24,19 @@ def recompute_on_calendar_change(
 
 
 def _emit(event: str, clock_ids: Any) -> None:
-    """Queue ``event`` for the items of these clocks: one read, one call per item type."""
-    from anxin.core.webhooks import SUBJECTS, webhooks_emit
+    """Queue ``event`` for the items of these clocks: one read, one call per item type.
+
+    The clocks are read only for the item types some active endpoint follows (the endpoints
+    are cached per process): a sweep of thousands of clocks reads nothing when nobody listens.
+    """
+    from anxin.core.webhooks import SUBJECTS, _subscribed, webhooks_emit
     from anxin.supervision.models import Clock
 
+    followed = [subject_type for subject_type in SUBJECTS if _subscribed(event, subject_type)]
+    if not followed:
+        return
     groups: dict[str, tuple[list[int], list[dict[str, Any]]]] = {}
-    rows = Clock.objects.filter(pk__in=list(clock_ids), subject_type__in=list(SUBJECTS))
+    rows = Clock.objects.filter(pk__in=list(clock_ids), subject_type__in=followed)
     for row in rows.values("subject_type", "subject_id", "name", "due_on", "due_at", "state"):
         ids, data = groups.setdefault(row["subject_type"], ([], []))
         ids.append(row["subject_id"])
