@@ -45,6 +45,26 @@ def machine() -> dict[str, Any]:
     return info
 
 
+#: figures of the side-by-side runs against django-helpdesk 2.6.1 (docs/performance.md)
+SIDE_BY_SIDE = (
+    "escalation_speedup",
+    "escalation_speedup (CPU)",
+    "helpdesk escalate_tickets wall time",
+    "escalation total (sweep + e-mails)",
+    "helpdesk ticket list first page p95",
+    "ledger vs helpdesk list ratio",
+)
+
+
+def side_by_side(figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The comparison figures with django-helpdesk, in a short list of their own."""
+    picked = [f for f in figures if f["name"] in SIDE_BY_SIDE or f["name"].startswith("ledger vs")]
+    return [
+        {k: f[k] for k in ("name", "items", "value", "unit", "target", "ok")}
+        for f in sorted(picked, key=lambda f: (f["name"], f["items"]))
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", required=True)
@@ -60,6 +80,7 @@ def main() -> int:
         "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "figures": figures,
+        "side_by_side_with_django_helpdesk": side_by_side(figures),
         "failed_targets": [f"{f['db']}: {f['name']}" for f in figures if f["ok"] is False],
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

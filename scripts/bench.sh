@@ -21,9 +21,9 @@ export ANXIN_RATE_LIMITS=${ANXIN_RATE_LIMITS:-"portal_submit=off,portal_track=of
 
 SCALE=${BENCH_SCALE:-small}
 case $SCALE in
-    small) PETITIONS=100000 HAZARDS=30000 ESCALATE=${BENCH_ESCALATE:-"5000"} ;;
-    full) PETITIONS=1000000 HAZARDS=300000 ESCALATE=${BENCH_ESCALATE:-"5000 50000"} ;;
-    tiny) PETITIONS=5000 HAZARDS=1500 ESCALATE=${BENCH_ESCALATE:-"500"} ;;  # the harness itself
+    small) PETITIONS=100000 HAZARDS=30000 ESCALATE=${BENCH_ESCALATE:-"5000"} HD_LIST=100000 ;;
+    full) PETITIONS=1000000 HAZARDS=300000 ESCALATE=${BENCH_ESCALATE:-"5000 50000"} HD_LIST=100000 ;;
+    tiny) PETITIONS=5000 HAZARDS=1500 ESCALATE=${BENCH_ESCALATE:-"500"} HD_LIST=5000 ;;  # the harness
     *) echo "BENCH_SCALE is small, full or tiny" >&2; exit 2 ;;
 esac
 DBS=${BENCH_DBS:-"postgresql sqlite"}
@@ -63,6 +63,9 @@ helpdesk_venv() {
     HELPDESK_PY=$PWD/$venv/bin/python
 }
 
+# Each side on a fresh database of the same cluster, helpdesk first, then Anxin right after it
+# (the machine's load is as alike as it gets); both check their end state: N items escalated
+# once, N notices recorded, N e-mails handed to the dummy backend (docs/performance.md).
 escalation_compare() {  # PostgreSQL running (pg_start); one fresh database per side and size
     local n base=${DATABASE_URL%/*}
     helpdesk_venv
@@ -79,6 +82,24 @@ escalation_compare() {  # PostgreSQL running (pg_start); one fresh database per 
     done
 }
 
+# helpdesk's staff ticket list over $HD_LIST tickets (list page + its datatable request, first
+# page and page 500) beside Anxin's city ledger list as bench.measure timed it on this cluster
+helpdesk_list_compare() {  # PostgreSQL running; after run_db postgresql (measure-postgresql.json)
+    local base=${DATABASE_URL%/*} rows page
+    # the deep page bench.measure timed: page 500 of the city's ledger (50 rows a page), or
+    # its last page when the ledger is shorter; helpdesk is read at the same row
+    rows=$((PETITIONS < HD_LIST ? PETITIONS : HD_LIST))
+    page=$(((rows - 1) / 50 + 1))
+    page=$((page > 500 ? 500 : page))
+    helpdesk_venv
+    echo "== django-helpdesk ticket list over $HD_LIST tickets"
+    "$PG_THROWAWAY_BIN/createdb" -h "$PG_THROWAWAY_DIR" -U "$PG_THROWAWAY_USER" hd_list
+    "$HELPDESK_PY" bench/helpdesk/ticket_list.py --items "$HD_LIST" --repeat "$REPEAT" \
+        --page "$page" --database-url "$base/hd_list" > "$OUT/helpdesk-list.json"
+    "$PY" -m bench.listcompare --helpdesk-json "$OUT/helpdesk-list.json" \
+        --measure-json "$OUT/measure-postgresql.json" --out "$OUT/listcompare-postgresql.json"
+}
+
 for db in $DBS; do
     case $db in
         postgresql)
@@ -88,6 +109,7 @@ for db in $DBS; do
             trap pg_stop EXIT
             run_db postgresql
             escalation_compare
+            helpdesk_list_compare
             pg_stop
             trap - EXIT
             ;;
@@ -100,4 +122,4 @@ for db in $DBS; do
 done
 
 "$PY" -m bench.collect --scale "$SCALE" --out bench/results/latest.json "$OUT"/measure-*.json \
-    "$OUT"/intake-*.json "$OUT"/escalation-*.json
+    "$OUT"/intake-*.json "$OUT"/escalation-*.json "$OUT"/listcompare-*.json

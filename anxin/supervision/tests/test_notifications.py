@@ -259,8 +259,8 @@ def test_many_emails_go_in_one_backend_call_with_queries_per_chunk(
         real(pairs, connection)
 
     monkeypatch.setattr(notifications, "_send_many", counted)
-    # claim (2) + read (1) + texts (1) + per chunk: held (1), addresses (1), states (1)
-    with django_assert_max_num_queries(8):
+    # claim (2) + read e-mails (1) + read texts (1) + per chunk: record (1)
+    with django_assert_max_num_queries(5):
         assert outbox_deliver(limit=100) == 30
     assert calls == [30]
     assert len(mail.outbox) == 30
@@ -290,3 +290,44 @@ def test_a_failed_chunk_is_sent_one_by_one(people, monkeypatch):
     first, second = OutboxMessage.objects.order_by("id")
     assert (first.status, first.last_error) == ("pending", "ConnectionError: refused")
     assert second.status == "sent" and len(mail.outbox) == 1
+
+
+@override_settings(
+    ANXIN_SUPERVISION={
+        "sms_by_default": True,
+        "sms_backend": "anxin.supervision.sms.MemorySmsBackend",
+    }
+)
+def test_chunks_record_each_persons_messages_and_no_others(
+    people, monkeypatch, django_assert_num_queries
+):
+    """A chunk is recorded per person over its id range: e-mails only (text messages of the
+    same people lie in the same range), each with its own person's address, no other rows."""
+    sms.sent.clear()
+    User.objects.filter(pk=people.same.pk).update(email="same@example.gov.cn")
+    for i in range(9):
+        send(people, key=f"notice:{i}")  # member: e-mail + SMS, same: e-mail
+    # a message of this run without an address, in the middle of the first chunk
+    quiet = OutboxMessage.objects.filter(channel="email", user=people.same).order_by("id")[1]
+    User.objects.filter(pk=people.parent.pk).update(email="")
+    OutboxMessage.objects.filter(pk=quiet.pk).update(user=people.parent)
+    monkeypatch.setattr(notifications, "MAIL_CHUNK", 5)
+    # claim (2) + read e-mails (1) + read texts (1) + no address (1) + 4 chunks (4) + 9 texts
+    with django_assert_num_queries(9 + 9):
+        assert outbox_deliver(limit=100) == 17 + 9
+    rows = OutboxMessage.objects.order_by("id")
+    assert [(m.channel, m.status, m.claim) for m in rows if m.pk != quiet.pk] == [
+        (m.channel, "sent", "") for m in rows if m.pk != quiet.pk
+    ]
+    assert OutboxMessage.objects.get(pk=quiet.pk).status == "failed"
+    addresses = {(m.user_id, m.channel, m.address) for m in rows if m.pk != quiet.pk}
+    assert addresses == {
+        (people.member.pk, "email", "member@example.gov.cn"),
+        (people.member.pk, "sms", "13800138000"),
+        (people.same.pk, "email", "same@example.gov.cn"),
+    }
+    assert (
+        sorted(m.to[0] for m in mail.outbox)
+        == ["member@example.gov.cn"] * 9 + ["same@example.gov.cn"] * 8
+    )
+    assert len(sms.sent) == 9
