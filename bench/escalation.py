@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     _setup()
     from django.conf import settings
     from django.db import connection
-    from django.urls import get_resolver
+    from django.urls import reverse
     from django.utils import timezone
 
     from anxin.core.bulk import BulkWriter, bulk_session, next_id, reset_sequences
@@ -99,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     from anxin.supervision.models import Clock, Escalation, Notification, OutboxMessage
     from anxin.supervision.notifications import outbox_deliver
 
-    settings.EMAIL_BACKEND = "bench.escalation.CountingBackend"
+    # this module as run (``__main__`` under ``python -m``): the class whose counter is read
+    settings.EMAIL_BACKEND = f"{__name__}.CountingBackend"
     township = Unit.objects.filter(kind=UnitKind.TOWNSHIP).order_by("pk").first()
     assert township is not None, "load_units first"
     handler = User.objects.filter(username="bench_handler").first()
@@ -146,9 +147,9 @@ def main(argv: list[str] | None = None) -> int:
             for i in range(args.items)
         )
     reset_sequences([Clock])
-    # a running worker has its URLconf loaded (the sweep reverses one URL): load it before the
-    # clock starts, as bench/helpdesk/escalate.py does for helpdesk's
-    get_resolver().url_patterns  # noqa: B018
+    # a running worker has its URLconf loaded and its reverse map built (the sweep reverses one
+    # URL): both before the clock starts, as bench/helpdesk/escalate.py does for helpdesk's
+    reverse("supervision_clock_go", args=[0])
     cpu = CpuClock(connection)
     executed = [0]
 

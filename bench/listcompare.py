@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     bench = Bench(args.db, hd["items"])
     page = hd["page"]
     samples = {
-        "list page (HTML only)": hd["list_page_ms"],
+        "page (HTML only)": hd["list_page_ms"],
         "first page": hd["first_page_ms"],
         f"page {page}": hd["deep_page_ms"],
     }

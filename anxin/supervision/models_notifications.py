@@ -101,8 +101,10 @@ class OutboxMessage(models.Model):
             models.UniqueConstraint(fields=["dedupe_key"], name="supervision_outbox_once"),
         ]
         indexes = [
+            # the sender's "next due, oldest first, by id" read in index order: LIMIT stops
+            # after the rows it takes, however many are due
             models.Index(
-                fields=["next_attempt_at"],
+                fields=["next_attempt_at", "id"],
                 condition=Q(status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING]),
                 name="supervision_outbox_due",
             ),

@@ -359,3 +359,35 @@ def test_the_command_runs_the_sweep(personas, ladder):
         "warned 0 clock(s), 4 escalation step(s), 4 notification(s) in 1 batch(es)\n"
         "sent 4 message(s)\n"
     )
+
+
+# --- Planner statistics after a large sweep (PostgreSQL) ---------------------------------------
+
+
+@pytest.mark.dbdep
+def test_a_sweep_that_grew_its_tables_has_them_analyzed(personas, ladder, monkeypatch):
+    """The tables' statistics are refreshed once a sweep has added more than a tenth to them,
+    in a fixed number of queries (one to read the sizes, one ANALYZE); never on SQLite."""
+    overdue_clocks(personas.city.T1, 6)
+    monkeypatch.setattr(escalation, "ANALYZE_AFTER", 4)
+    with CaptureQueriesContext(connection) as ctx:
+        result = escalation_sweep(now=NOW, batch_size=3)
+    analyzed = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("ANALYZE")]
+    if connection.vendor != "postgresql":
+        assert analyzed == []
+        return
+    # 6 clocks × 4 steps in two batches of 3: 12 notices each, checked after each batch
+    assert result.batches == 2 and result.notifications == 24
+    assert len(analyzed) >= 1
+    assert analyzed[0] == (
+        'ANALYZE "supervision_escalation", "supervision_notification", "supervision_outboxmessage"'
+    )
+    # nothing grown by a tenth: no ANALYZE
+    assert escalation._analyze_if_grown(0) is False
+
+
+def test_a_small_sweep_reads_no_statistics(personas, ladder):
+    overdue_clocks(personas.city.T1, 2)
+    with CaptureQueriesContext(connection) as ctx:
+        escalation_sweep(now=NOW)
+    assert not [q for q in ctx.captured_queries if "pg_class" in q["sql"] or "ANALYZE" in q["sql"]]
