@@ -272,7 +272,7 @@ def _cached_endpoints() -> list[tuple[int, list[str], list[str]]] | None:
     return _endpoint_cache[1]
 
 
-def _subscribed(event: str, subject_type: str) -> list[int]:
+def webhooks_subscribed(event: str, subject_type: str) -> list[int]:
     """The active endpoints following ``event`` for ``subject_type`` (at most one query)."""
     global _endpoint_cache
     rows = _cached_endpoints()
@@ -375,7 +375,7 @@ def _queue_item(
     found: tuple[str, Any], subject_type: str, obj: models.Model, spec: SubjectSpec
 ) -> None:
     kind, previous = found
-    endpoints = _subscribed(kind, subject_type)
+    endpoints = webhooks_subscribed(kind, subject_type)
     if not endpoints:
         return
     buf = _buffer()
@@ -445,7 +445,7 @@ def webhooks_emit(
         return 0
     try:
         with transaction.atomic():
-            endpoints = _subscribed(event, subject_type)
+            endpoints = webhooks_subscribed(event, subject_type)
             if not endpoints:
                 return 0
             items = [(int(pk), clean_data(d)) for pk, d in zip(subject_ids, data, strict=True)]

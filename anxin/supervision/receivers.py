@@ -29,10 +29,12 @@ def _emit(event: str, clock_ids: Any) -> None:
     The clocks are read only for the item types some active endpoint follows (the endpoints
     are cached per process): a sweep of thousands of clocks reads nothing when nobody listens.
     """
-    from anxin.core.webhooks import SUBJECTS, _subscribed, webhooks_emit
+    from anxin.core.webhooks import SUBJECTS, webhooks_emit, webhooks_subscribed
     from anxin.supervision.models import Clock
 
-    followed = [subject_type for subject_type in SUBJECTS if _subscribed(event, subject_type)]
+    followed = [
+        subject_type for subject_type in SUBJECTS if webhooks_subscribed(event, subject_type)
+    ]
     if not followed:
         return
     groups: dict[str, tuple[list[int], list[dict[str, Any]]]] = {}

@@ -333,7 +333,7 @@ def test_with_no_endpoint_a_write_makes_no_webhook_query(personas, register):
     from anxin.petitions import services
 
     petition = register().petition
-    webhooks._subscribed("created", "petitions.petition")  # the process now knows: nobody
+    webhooks.webhooks_subscribed("created", "petitions.petition")  # the process now knows: nobody
     with CaptureQueriesContext(connection) as queries:
         services.petition_accept(
             actor=personas.clerk, petition=petition, lead_unit=personas.city.T1
