@@ -588,6 +588,9 @@ def main(argv: list[str] | None = None) -> int:
     web.add_argument("--clients", type=int, default=8)
     web.add_argument("--seconds", type=float, default=8, help="load before the kill")
     args = parser.parse_args(argv)
+    # a SIGTERM (the CI stage's budget, Ctrl-C of the script) runs the `finally` blocks that stop
+    # the servers started here, each in its own session
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(143))
     print(f"== crash {args.part}")
     report = run_huey(args) if args.part == "huey" else run_web(args)
     return 0 if report.ok else 1
