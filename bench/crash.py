@@ -97,7 +97,7 @@ def _killpg(proc: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
         pass
 
 
-def _stop(proc: subprocess.Popen[bytes] | None, timeout: float = 30) -> None:
+def _stop(proc: subprocess.Popen[bytes] | None, timeout: float = 10) -> None:
     """SIGTERM to the process group, SIGKILL if it is still there after ``timeout``."""
     if proc is None:
         return
@@ -463,7 +463,7 @@ def _sqlite_checks(report: Report, path: Path, acked: list[tuple[str, str, str]]
     twice = sum(1 for t in titles if stored[t] > 1)
     report.check(
         f"{tag}: every acknowledged petition stored exactly once",
-        acked and missing == 0 and twice == 0,
+        bool(acked) and missing == 0 and twice == 0,
         f"{len(acked)} acknowledged, {missing} missing, {twice} stored twice",
     )
     bad_numbers = sum(1 for t, _id, number in acked if numbers[number] != 1)

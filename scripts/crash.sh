@@ -43,6 +43,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# `timeout --foreground`: the parts stay in this script's process group, so that a SIGTERM to
+# the group (the CI stage's budget) reaches them; they stop their servers when it does.
 rc=0
 for part in ${CRASH_PARTS:-huey web}; do
     export ANXIN_VAR_DIR=$WORK/$part
@@ -53,7 +55,7 @@ for part in ${CRASH_PARTS:-huey web}; do
             PG_THROWAWAY_DBNAME=anxin_crash pg_start
             "$PY" manage.py migrate -v0 --noinput
             "$PY" manage.py load_units -v0
-            timeout -k 10 600 "$PY" -m bench.crash huey --clocks "${CRASH_CLOCKS:-12000}" || rc=1
+            timeout --foreground -k 10 600 "$PY" -m bench.crash huey --clocks "${CRASH_CLOCKS:-12000}" || rc=1
             pg_stop
             ;;
         web)
@@ -61,7 +63,7 @@ for part in ${CRASH_PARTS:-huey web}; do
                 unset DATABASE_URL
                 "$PY" manage.py migrate -v0 --noinput
                 "$PY" manage.py load_units -v0
-                timeout -k 10 300 "$PY" -m bench.crash web
+                timeout --foreground -k 10 300 "$PY" -m bench.crash web
             ) || rc=1
             ;;
         *)
