@@ -14,7 +14,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 help:
 	@echo "make run           start Anxin (gunicorn + huey) on http://127.0.0.1:$${PORT:-8000}/ with demo data"
-	@echo "make test          every stage: lint, PostgreSQL, SQLite, browser (what CI runs)"
+	@echo "make test          every stage: lint, PostgreSQL, SQLite, browser, soak (what CI runs)"
 	@echo "make lint          ruff, ruff format --check, mypy, makemigrations --check"
 	@echo "make test-pg       full suite (no browser tests) on a throwaway PostgreSQL"
 	@echo "make test-sqlite   tests marked dbdep or smoke on SQLite"

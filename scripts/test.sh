@@ -244,8 +244,10 @@ if wants browser; then
 fi
 
 if wants soak; then
-    # Its own clusters: not the one of the pg/browser stages (nor $DATABASE_URL); the stage's
-    # budget SIGTERMs the scripts, whose traps stop the servers and remove the clusters.
+    # Its own clusters: not the one of the pg/browser stages (stopped now, they are done) nor
+    # $DATABASE_URL; the stage's budget SIGTERMs the scripts, whose traps stop the servers and
+    # remove the clusters.
+    pg_stop
     run_stage soak "PostgreSQL + SQLite (own throwaway clusters)" "$BUDGET_SOAK" no \
         env -u DATABASE_URL -u PG_THROWAWAY_DIR -u PG_THROWAWAY_USER -u PG_THROWAWAY_BIN \
         PY="$VENV/bin/python" bash "$ROOT/scripts/soak.sh"
