@@ -10,17 +10,18 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 # Playwright drives Debian's /usr/bin/chromium; it must never download a browser of its own.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: help venv run test lint test-pg test-sqlite test-browser messages bench soak clean
+.PHONY: help venv run test lint test-pg test-sqlite test-browser messages bench soak crash clean
 
 help:
 	@echo "make run           start Anxin (gunicorn + huey) on http://127.0.0.1:$${PORT:-8000}/ with demo data"
-	@echo "make test          every stage: lint, PostgreSQL, SQLite, browser (what CI runs)"
+	@echo "make test          every stage: lint, PostgreSQL, SQLite, browser, soak (what CI runs)"
 	@echo "make lint          ruff, ruff format --check, mypy, makemigrations --check"
 	@echo "make test-pg       full suite (no browser tests) on a throwaway PostgreSQL"
 	@echo "make test-sqlite   tests marked dbdep or smoke on SQLite"
 	@echo "make test-browser  Playwright tests in headless Chromium on PostgreSQL"
 	@echo "make bench         figures at city scale on PostgreSQL and SQLite (BENCH_SCALE=small|full)"
-	@echo "make soak          2 minutes of 50 portal submitters + 20 staff readers on gunicorn + PostgreSQL + Huey"
+	@echo "make soak          2 minutes of 50 portal submitters + 20 staff readers on gunicorn + PostgreSQL + Huey, then make crash"
+	@echo "make crash         kill -9 of the Huey consumer mid-escalation and of gunicorn on SQLite (WAL)"
 	@echo "make messages      update anxin/locale/zh_Hans .po files and compile them"
 	@echo "make clean         remove var/ (data!) and .venv"
 
@@ -65,3 +66,6 @@ bench: venv
 
 soak: venv
 	bash scripts/soak.sh
+
+crash: venv
+	bash scripts/crash.sh

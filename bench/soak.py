@@ -156,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=120)
     parser.add_argument("--out", type=Path, default=Path("var/soak/latest.json"))
     args = parser.parse_args(argv)
+    # a SIGTERM (the CI stage's budget, Ctrl-C of the script) runs the `finally` blocks that stop
+    # the servers started here, each in its own session
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(143))
     _setup()
     from io import StringIO
 
@@ -195,7 +198,11 @@ def main(argv: list[str] | None = None) -> int:
         for proc in (web, huey):
             os.killpg(proc.pid, signal.SIGTERM)
         for proc in (web, huey):
-            proc.wait(timeout=60)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:  # a job still running: do not outlive the budget
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=20)
     stored = dict(
         Petition.objects.filter(title__startswith=f"压测{run}-")
         .values_list("title")

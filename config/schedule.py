@@ -5,8 +5,10 @@ Each job only calls a service or a sweep with ids; its logic lives in the owning
 
 from __future__ import annotations
 
+import threading
+
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, lock_task, on_startup
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -87,3 +89,24 @@ def portal_submission_tokens_purge_job() -> int:
     from anxin.portal.submissions import submission_tokens_purge
 
     return submission_tokens_purge()
+
+
+# --- a consumer (re)starts ------------------------------------------------------------------
+
+_caught_up = threading.Lock()
+
+
+@on_startup()
+def catch_up_at_start() -> None:
+    """Enqueue the sweep and the outbox once when a consumer starts, not at their next tick.
+
+    A job that was running when its consumer died (kill -9, OOM, power loss) is lost with it:
+    Huey takes a task off the queue when a worker starts it. Its work is not: the sweep commits
+    batch by batch and the outbox message by message, so a rerun does exactly what was left
+    (bench/crash.py). Its lock is flushed at start (``HUEY["consumer"]`` in config/settings.py).
+    Called by each worker thread; the first one enqueues.
+    """
+    if not _caught_up.acquire(blocking=False):
+        return
+    supervision_sweep_job()
+    supervision_outbox_job()

@@ -152,12 +152,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Background work (Huey) ----------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+# A consumer killed while a job held its ``lock_task`` lock (kill -9, OOM, power loss) leaves the
+# lock in the storage, and the job would then be refused at every later tick: the consumer
+# flushes the jobs' locks when it starts (one consumer per deployment; the jobs are safe to
+# overlap anyway). config/schedule.py re-runs the sweep and the outbox at start (bench/crash.py).
+_HUEY_CONSUMER = {"flush_locks": True}
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",
         "name": "anxin",
         "url": REDIS_URL,
         "immediate": TESTING,
+        "consumer": dict(_HUEY_CONSUMER),
     }
 else:
     HUEY = {
@@ -165,6 +171,7 @@ else:
         "name": "anxin",
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": TESTING,
+        "consumer": dict(_HUEY_CONSUMER),
     }
 
 # One cache shared by every server process (the rate limits count in it): Redis when

@@ -6,6 +6,9 @@
 #
 # Every acknowledged submission must be stored exactly once and no response may be a 5xx; the
 # p50/p95 of submissions and reads are printed and written to var/soak/latest.json.
+#
+# Then the crash tests, scripts/crash.sh (kill -9 of the Huey consumer mid-sweep and of gunicorn
+# on SQLite WAL; `make crash` alone). SOAK_CRASH=0 skips them. Exit 1 if either fails; both run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PY=${PY:-$PWD/.venv/bin/python}
@@ -20,7 +23,18 @@ mkdir -p var/soak
 . scripts/pg-throwaway.sh
 PG_THROWAWAY_DBNAME=anxin_soak pg_start
 trap pg_stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+t0=$SECONDS
+rc=0
 "$PY" manage.py migrate -v0 --noinput
 "$PY" manage.py seed_demo --scale 0.2 >/dev/null
+echo "== soak: database ready in $((SECONDS - t0)) s"
 "$PY" -m bench.soak --submitters "${SOAK_SUBMITTERS:-50}" --readers "${SOAK_READERS:-20}" \
-    --seconds "${SOAK_SECONDS:-120}"
+    --seconds "${SOAK_SECONDS:-120}" || rc=1
+pg_stop
+echo "== soak: $((SECONDS - t0)) s, $( ((rc == 0)) && echo PASS || echo FAIL)"
+if [[ ${SOAK_CRASH:-1} == 1 ]]; then
+    PY=$PY bash scripts/crash.sh || rc=1
+fi
+exit "$rc"

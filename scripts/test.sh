@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Anxin's test run: `make test` (all stages) or one stage: `make lint|test-pg|test-sqlite|
-# test-browser`, i.e. `scripts/test.sh [all|lint|pg|sqlite|browser]...`.
+# test-browser`, i.e. `scripts/test.sh [all|lint|pg|sqlite|browser|soak]...`.
 #
 # Stages (each with a time budget; the run fails if any stage fails, after running the rest):
 #   lint     ruff check, ruff format --check, mypy, makemigrations --check
@@ -10,12 +10,15 @@
 #            anxin/core/tests/test_openapi_schemathesis.py
 #   sqlite   tests marked dbdep or smoke, on SQLite (DATABASE_URL unset), 2 xdist workers
 #   browser  tests marked browser (Playwright + /usr/bin/chromium), once, on PostgreSQL
+#   soak     `make soak`: 2 minutes of load on gunicorn + PostgreSQL + Huey, then the crash
+#            tests (kill -9 of the Huey consumer mid-sweep, of gunicorn on SQLite WAL); its own
+#            throwaway PostgreSQL clusters and temporary directories (scripts/soak.sh, crash.sh)
 #
 # PostgreSQL: $DATABASE_URL if set (must be postgres://...), else a throwaway cluster on a
 # private unix socket (scripts/pg-throwaway.sh), removed at exit.
 # Missing Debian packages (postgresql, chromium, fonts-noto-cjk, gettext) are installed first.
 #
-# Environment knobs: BUDGET_{LINT,MESSAGES,PG,SQLITE,BROWSER} (seconds), PYTEST_WORKERS (2),
+# Environment knobs: BUDGET_{LINT,MESSAGES,PG,SQLITE,BROWSER,SOAK} (seconds), PYTEST_WORKERS (2),
 # ANXIN_FAIL_FAST=1 (skip the remaining stages after a failure), PYTEST_ADDOPTS (pytest's own).
 set -euo pipefail
 
@@ -53,6 +56,7 @@ BUDGET_MESSAGES=${BUDGET_MESSAGES:-60}
 BUDGET_PG=${BUDGET_PG:-780}
 BUDGET_SQLITE=${BUDGET_SQLITE:-300}
 BUDGET_BROWSER=${BUDGET_BROWSER:-300}
+BUDGET_SOAK=${BUDGET_SOAK:-900}
 PYTEST_WORKERS=${PYTEST_WORKERS:-2}
 RESULTS=$ROOT/var/test-results
 
@@ -60,10 +64,10 @@ RESULTS=$ROOT/var/test-results
 STAGES=()
 for arg in "${@:-all}"; do
     case $arg in
-        all) STAGES+=(lint pg sqlite browser) ;;
-        lint | pg | sqlite | browser) STAGES+=("$arg") ;;
+        all) STAGES+=(lint pg sqlite browser soak) ;;
+        lint | pg | sqlite | browser | soak) STAGES+=("$arg") ;;
         *)
-            echo "usage: $0 [all|lint|pg|sqlite|browser]..." >&2
+            echo "usage: $0 [all|lint|pg|sqlite|browser|soak]..." >&2
             exit 2
             ;;
     esac
@@ -112,7 +116,9 @@ fi
 dpkg_ok() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
 have_initdb() { compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; }
 MISSING=()
-if wants_postgres && [[ -z ${DATABASE_URL:-} ]] && ! have_initdb; then MISSING+=(postgresql); fi
+if { (wants_postgres && [[ -z ${DATABASE_URL:-} ]]) || wants soak; } && ! have_initdb; then
+    MISSING+=(postgresql)
+fi
 if wants browser; then
     [[ -x /usr/bin/chromium ]] || MISSING+=(chromium)
 fi
@@ -235,6 +241,16 @@ if wants browser; then
     rm -f "$ROOT"/var/e2e/FAILED-*.png # screenshots of failed browser tests, from e2e/conftest.py
     run_stage browser "$PG_DESC" "$BUDGET_BROWSER" no \
         pytest -p no:cacheprovider --junitxml="$RESULTS/browser.xml" -m browser
+fi
+
+if wants soak; then
+    # Its own clusters: not the one of the pg/browser stages (stopped now, they are done) nor
+    # $DATABASE_URL; the stage's budget SIGTERMs the scripts, whose traps stop the servers and
+    # remove the clusters.
+    pg_stop
+    run_stage soak "PostgreSQL + SQLite (own throwaway clusters)" "$BUDGET_SOAK" no \
+        env -u DATABASE_URL -u PG_THROWAWAY_DIR -u PG_THROWAWAY_USER -u PG_THROWAWAY_BIN \
+        PY="$VENV/bin/python" bash "$ROOT/scripts/soak.sh"
 fi
 
 # --- 4. summary ------------------------------------------------------------------------------
