@@ -378,6 +378,7 @@ def _resolve_hazards(preview: LedgerPreview, *, user: User | None, root: Unit | 
     today = timezone.localdate()
 
     found: list[tuple[dict[str, Any], Site]] = []
+    allowed: dict[int, bool] = {}
     for record in rows:
         site = by_code.get(record.get("credit_code") or "")
         if site is None:
@@ -407,8 +408,12 @@ def _resolve_hazards(preview: LedgerPreview, *, user: User | None, root: Unit | 
                 code="site_not_found",
             )
             continue
-        in_root = _in_subtree(site.unit, root) or _in_subtree(site.regulating_unit, root)
-        if not in_root or (user is not None and not site_in_scope(user, "hazard.manage", site)):
+        if site.pk not in allowed:  # once per site, not once per row
+            in_root = _in_subtree(site.unit, root) or _in_subtree(site.regulating_unit, root)
+            allowed[site.pk] = in_root and (
+                user is None or site_in_scope(user, "hazard.manage", site)
+            )
+        if not allowed[site.pk]:
             preview.reject(record, "site", _outside(root), code="site_out_of_scope")
             continue
         found_on, deadline = record.get("found_on"), record.get("deadline")
