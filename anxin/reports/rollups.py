@@ -126,7 +126,7 @@ def _bump_many(
         tuple(row[1:]): row[0]
         for row in manager.filter(day__in=days, unit_id__in=units).values_list("pk", *fields)
     }
-    column = model._meta.get_field(counter).column
+    column = model._meta.get_field(counter).column  # type: ignore[union-attr]
     table = connection.ops.quote_name(model._meta.db_table)
     updates = [(n, existing[key]) for key, n in deltas.items() if key in existing]
     if updates:

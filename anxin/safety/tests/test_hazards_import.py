@@ -221,3 +221,17 @@ def test_the_import_goes_through_the_bulk_service(
         "hazards", xlsx(ledger_rows(["一街道工厂"], 3, day), title=None), user=None, unit=None
     )
     assert ledger_commit("hazards", preview, actor=None)["created"] == 3
+
+
+def test_the_rollups_add_a_batch_to_the_rows_that_exist(personas: Any, sites: Any) -> None:
+    found = timezone.now() - dt.timedelta(days=2)
+
+    def rows(n: int, tag: str) -> list[dict[str, Any]]:
+        return [{"site": sites[0], "description": f"{tag}{i}", "found_at": found} for i in range(n)]
+
+    hazards_import(actor=None, rows=rows(2, "甲"))
+    hazards_import(actor=None, rows=rows(3, "乙"))
+    hazards.hazard_create(actor=None, site=sites[0], description="丙", found_at=found)
+    assert list(HazardDaily.objects.values_list("day", "unit_id", "found")) == [
+        (timezone.localdate(found), sites[0].unit_id, 6)
+    ]
