@@ -266,6 +266,9 @@ def insert_many(objs: Sequence[models.Model], *, batch: int = 1000) -> None:
         model._default_manager.bulk_create(objs, batch_size=batch)
         return
     db = connections[connection.alias]  # the wrapper itself: the proxy costs per value
+    if db.vendor == "postgresql":
+        _copy_many(db, objs, pk, fields)
+        return
     ops = db.ops
     columns = ", ".join(ops.quote_name(f.column) for f in fields)
     table = ops.quote_name(meta.db_table)
@@ -287,6 +290,49 @@ def insert_many(objs: Sequence[models.Model], *, batch: int = 1000) -> None:
             if len(keys) != len(chunk):
                 raise RuntimeError("INSERT … RETURNING gave another number of rows")
             for obj, key in zip(chunk, keys, strict=True):
+                setattr(obj, pk.attname, key)
+                obj._state.adding = False
+                obj._state.db = db.alias
+
+
+def _copy_many(
+    db: Any,
+    objs: Sequence[models.Model],
+    pk: models.Field[Any, Any],
+    fields: list[models.Field[Any, Any]],
+) -> None:
+    """PostgreSQL: the keys drawn from the table's sequence in one query, then ``COPY``.
+    (A multi-row ``INSERT`` of 30,000 parameters costs psycopg a client-side parse each
+    time: seconds per thousand rows.)"""
+    table = objs[0]._meta.db_table
+    quote = db.ops.quote_name
+    with transaction.atomic(savepoint=False), db.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [table, pk.column, len(objs)],
+        )
+        keys = sorted(row[0] for row in cursor.fetchall())
+        columns = ", ".join(quote(c) for c in [pk.column, *(f.column for f in fields)])
+        json_fields = {i for i, f in enumerate(fields) if isinstance(f, models.JSONField)}
+        with cursor.cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
+            for obj, key in zip(objs, keys, strict=True):
+                values = [
+                    f.pre_save(obj, True)
+                    if i in json_fields
+                    else f.get_db_prep_save(f.pre_save(obj, True), db)
+                    for i, f in enumerate(fields)
+                ]
+                for i in json_fields:
+                    values[i] = (
+                        None
+                        if values[i] is None
+                        else json.dumps(
+                            values[i],
+                            ensure_ascii=False,
+                            cls=fields[i].encoder,  # type: ignore[attr-defined]
+                        )
+                    )
+                copy.write_row([key, *values])
                 setattr(obj, pk.attname, key)
                 obj._state.adding = False
                 obj._state.db = db.alias
