@@ -5,6 +5,7 @@
 #   BENCH_SCALE=full    1,000,000 petitions + 300,000 hazards (issue 7's targets apply)
 #   BENCH_DBS="postgresql sqlite"   which databases, in order
 #   BENCH_REPEAT=20     requests per timed page
+#   BENCH_IMPORT_ROWS   rows of the generated hazard ledger imported (100,000; tiny: 2,000)
 #
 # PostgreSQL is a throwaway cluster (scripts/pg-throwaway.sh), SQLite a file in var/bench/.
 # Each database gets: migrate, load_units, seed_bulk, bench.measure (in-process pages),
@@ -21,9 +22,9 @@ export ANXIN_RATE_LIMITS=${ANXIN_RATE_LIMITS:-"portal_submit=off,portal_track=of
 
 SCALE=${BENCH_SCALE:-small}
 case $SCALE in
-    small) PETITIONS=100000 HAZARDS=30000 ESCALATE=${BENCH_ESCALATE:-"5000"} HD_LIST=100000 ;;
-    full) PETITIONS=1000000 HAZARDS=300000 ESCALATE=${BENCH_ESCALATE:-"5000 50000"} HD_LIST=100000 ;;
-    tiny) PETITIONS=5000 HAZARDS=1500 ESCALATE=${BENCH_ESCALATE:-"500"} HD_LIST=5000 ;;  # the harness
+    small) PETITIONS=100000 HAZARDS=30000 ESCALATE=${BENCH_ESCALATE:-"5000"} HD_LIST=100000 IMPORT=100000 ;;
+    full) PETITIONS=1000000 HAZARDS=300000 ESCALATE=${BENCH_ESCALATE:-"5000 50000"} HD_LIST=100000 IMPORT=100000 ;;
+    tiny) PETITIONS=5000 HAZARDS=1500 ESCALATE=${BENCH_ESCALATE:-"500"} HD_LIST=5000 IMPORT=2000 ;;  # the harness
     *) echo "BENCH_SCALE is small, full or tiny" >&2; exit 2 ;;
 esac
 DBS=${BENCH_DBS:-"postgresql sqlite"}
@@ -45,7 +46,7 @@ run_db() {  # $1 = postgresql | sqlite; DATABASE_URL set
         2>&1 | tail -2 | tee -a "$OUT/seed-$db.txt"
     echo "== $db: pages"
     "$PY" -m bench.measure --db "$db" --items "$PETITIONS" --repeat "$REPEAT" \
-        --out "$OUT/measure-$db.json"
+        --import-rows "${BENCH_IMPORT_ROWS:-$IMPORT}" --out "$OUT/measure-$db.json"
     echo "== $db: intake under gunicorn"
     "$PY" -m bench.intake --db "$db" --items "$PETITIONS" --out "$OUT/intake-$db.json"
     echo "== $db: done in $(($(date +%s) - started)) s"

@@ -46,7 +46,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from anxin.core.audit import audit_record, audited
+from anxin.core.audit import audit_record, audited, audited_many
 from anxin.core.errors import check_version
 from anxin.core.models_webhooks import (
     DeliveryStatus,
@@ -369,6 +369,22 @@ def _on_audited(sender: Any, event: Any, obj: models.Model | None = None, **kwar
         log.exception(
             "webhooks: could not queue the %s event of %s", event.action, event.object_type
         )
+
+
+@receiver(audited_many, dispatch_uid="anxin.core.webhooks_many")
+def _on_audited_many(
+    sender: Any, events: Any, objs: Any, created: bool = False, **kwargs: Any
+) -> None:
+    """A bulk service's batch (an import): as :func:`_on_audited` for each change; nothing at
+    all when no endpoint is active. ``bulk_create`` sent no ``post_save``, so the objects of a
+    batch that ``created`` them are marked created here."""
+    _subscribed("", "")  # the active endpoints, read at most once for the batch
+    if _nobody_listens():
+        return
+    for event, obj in zip(events, objs, strict=True):
+        if created and obj is not None and obj._meta.label_lower in SUBJECTS:
+            obj.__dict__[_CREATED] = True
+        _on_audited(sender, event=event, obj=obj)
 
 
 def _queue_item(

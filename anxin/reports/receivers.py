@@ -13,7 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.dispatch import receiver
 
-from anxin.core.audit import audited
+from anxin.core.audit import audited, audited_many
 from anxin.reports import rollups
 
 log = logging.getLogger(__name__)
@@ -30,3 +30,15 @@ def keep_rollups(sender: Any, event: Any, obj: Any = None, **kwargs: Any) -> Non
         log.exception(
             "rollups: %s on %s %s not counted", event.action, event.object_type, event.object_id
         )
+
+
+@receiver(audited_many, dispatch_uid="reports.rollups_many")
+def keep_rollups_many(sender: Any, events: Any, objs: Any, **kwargs: Any) -> None:
+    pairs = [(e, o) for e, o in zip(events, objs, strict=True) if rollups.is_relevant(e)]
+    if not pairs:
+        return
+    try:
+        with transaction.atomic():
+            rollups.apply_events(pairs)
+    except Exception:
+        log.exception("rollups: a batch of %s audited changes not counted", len(pairs))

@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -94,6 +94,67 @@ def apply_event(event: Any, obj: Any) -> None:
         _petition_clock_missed(event)
 
 
+def apply_events(pairs: list[tuple[Any, Any]]) -> None:
+    """:func:`apply_event` for a batch (an import): the hazards registered are counted with
+    one increment per rollup row; any other change as one by one."""
+    found: dict[tuple[Any, ...], int] = {}
+    for event, obj in pairs:
+        if event.action == "hazard.registered" and obj is not None:
+            key = _hazard_key(obj, obj.found_at)
+            if key is not None:
+                found[key] = found.get(key, 0) + 1
+        else:
+            apply_event(event, obj)
+    if found:
+        _bump_many(HazardDaily, HAZARD_KEY, "found", found)
+
+
+HAZARD_KEY = ("day", "unit_id", "regulating_unit_id", "grade", "sector_id")
+
+
+def _bump_many(
+    model: type[models.Model], fields: tuple[str, ...], counter: str, deltas: dict[Any, int]
+) -> None:
+    """:func:`bump` for many rows in a few statements: the existing rows of the keys read in
+    one query, their counters raised in one batched ``UPDATE``, the missing rows inserted in
+    batches. Should another writer insert one of those rows meanwhile, each key is bumped on
+    its own."""
+    manager = model._default_manager
+    days = {key[0] for key in deltas}
+    units = {key[1] for key in deltas}
+    existing = {
+        tuple(row[1:]): row[0]
+        for row in manager.filter(day__in=days, unit_id__in=units).values_list("pk", *fields)
+    }
+    column = model._meta.get_field(counter).column  # type: ignore[union-attr]
+    table = connection.ops.quote_name(model._meta.db_table)
+    updates = [(n, existing[key]) for key, n in deltas.items() if key in existing]
+    if updates:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET {column} = {column} + %s WHERE id = %s",  # noqa: S608
+                updates,
+            )
+    missing = [
+        model(**dict(zip(fields, key, strict=True)), **{counter: n})
+        for key, n in deltas.items()
+        if key not in existing
+    ]
+    try:
+        with transaction.atomic():
+            manager.bulk_create(missing, batch_size=1000)
+    except IntegrityError:
+        for row in missing:
+            bump(model, {f: getattr(row, f) for f in fields}, **{counter: getattr(row, counter)})
+
+
+def _hazard_key(hazard: Any, when: Any) -> tuple[Any, ...] | None:
+    site = hazard.site
+    if site is None or when is None:
+        return None
+    return (local_day(when), site.unit_id, site.regulating_unit_id, hazard.grade, site.sector_id)
+
+
 def _petition_key(petition: Any, day: dt.date, unit_id: int) -> dict[str, Any]:
     return {
         "day": day,
@@ -144,18 +205,16 @@ def _petition_clock_missed(event: Any) -> None:
 
 
 def _hazard(verb: str, hazard: Any) -> None:
-    site = hazard.site
-    if site is None:
+    found = _hazard_key(hazard, hazard.found_at if verb == "registered" else hazard.closed_at)
+    if found is None:
         return
-    when = hazard.found_at if verb == "registered" else hazard.closed_at
-    if when is None:
-        return
+    day, unit_id, regulating_unit_id, grade, sector_id = found
     key = {
-        "day": local_day(when),
-        "unit_id": site.unit_id,
-        "regulating_unit_id": site.regulating_unit_id,
-        "grade": hazard.grade,
-        "sector_id": site.sector_id,
+        "day": day,
+        "unit_id": unit_id,
+        "regulating_unit_id": regulating_unit_id,
+        "grade": grade,
+        "sector_id": sector_id,
     }
     bump(HazardDaily, key, **{"found" if verb == "registered" else "closed": 1})
 

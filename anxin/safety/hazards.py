@@ -26,7 +26,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from anxin.core.attachments import attachment_add, attachments_of
-from anxin.core.audit import audit_record
+from anxin.core.audit import audit_record, audit_record_many
+from anxin.core.bulk import insert_many
 from anxin.core.errors import ServiceError, check_version
 from anxin.core.models import Unit, User
 from anxin.core.scoping import can
@@ -49,7 +50,7 @@ from anxin.safety.models_hazards import (
     ResumptionApplication,
     ResumptionStatus,
 )
-from anxin.safety.services import site_event_record
+from anxin.safety.services import site_event_record, site_events_record
 from anxin.supervision import services as clock_services
 from anxin.supervision.choices import OPEN_STATES as CLOCK_OPEN
 from anxin.supervision.choices import ClockRule
@@ -383,6 +384,165 @@ def hazard_create(
         recurrence_of=recurrence_of.number if recurrence_of is not None else None,
     )
     return hazard
+
+
+class HazardRowRefused(Exception):
+    """One hazard of :func:`hazards_import` was refused: ``index`` into its rows, ``error``
+    the ``ValidationError`` or ``PermissionDenied`` that :func:`hazard_create` would have
+    raised for it. Nothing was saved."""
+
+    def __init__(self, index: int, error: Exception) -> None:
+        super().__init__(index, error)
+        self.index = index
+        self.error = error
+
+
+#: hazards per INSERT of hazards_import
+IMPORT_BATCH = 1000
+
+
+@transaction.atomic
+def hazards_import(
+    *, actor: User | None, rows: list[dict[str, Any]], source: str = HazardSource.OTHER
+) -> list[Hazard]:
+    """Register many hazards at once (a ledger import): what :func:`hazard_create` does for
+    one registered hazard with its site, for every row, in a number of statements that does
+    not depend on the number of rows.
+
+    Each row gives ``site`` (required), ``description``, and optionally ``place``, ``grade``,
+    ``deadline``, ``found_at``, ``responsible``, ``measures`` and ``funds``. Every row is
+    checked first with :func:`hazard_create`'s checks and messages (each distinct site's scope
+    once); the first refused row raises :class:`HazardRowRefused` and nothing is saved. Then
+    the hazards are inserted in batches, their ``rectify_by`` clocks started with
+    :func:`anxin.supervision.services.clock_start_many`, and their timeline lines, their
+    sites' timeline lines and their audit events (``hazard.registered`` for each, as one by
+    one) inserted in batches too.
+    """
+    if actor is not None and not can(actor, "hazard.manage"):
+        raise PermissionDenied
+    now = timezone.now()
+    creator = actor if actor is not None and actor.is_authenticated else None
+    allowed: dict[int, bool] = {}
+    made: list[Hazard] = []
+    for index, row in enumerate(rows):
+        try:
+            made.append(_import_one(actor, row, source, now, creator, allowed))
+        except (ValidationError, PermissionDenied) as exc:
+            raise HazardRowRefused(index, exc) from exc
+    insert_many(made, batch=IMPORT_BATCH)
+    starts = [
+        {
+            "subject_type": CLOCK_SUBJECT,
+            "subject_id": h.pk,
+            "name": CLOCK_NAME,
+            "unit": _clock_unit(h),
+            "rule": ClockRule.FIXED,
+            "start_on": min(timezone.localdate(h.found_at), h.deadline),
+            "due_on": h.deadline,
+        }
+        for h in made
+        if h.deadline is not None
+    ]
+    try:
+        clock_services.clock_start_many(actor=actor, clocks=starts)
+    except clock_services.ClockRefused as exc:
+        subject = starts[exc.index]["subject_id"]
+        raise HazardRowRefused(
+            next(i for i, h in enumerate(made) if h.pk == subject), exc.error
+        ) from exc
+    label = _label(actor)
+    datas = [
+        {
+            "grade": h.grade,
+            "deadline": h.deadline.isoformat() if h.deadline else None,
+            "source": h.source,
+            "inspection": None,
+            "recurrence_of": None,
+        }
+        for h in made
+    ]
+    insert_many(
+        [
+            HazardEvent(
+                hazard=h,
+                at=h.found_at,
+                kind="registered",
+                actor=creator,
+                actor_label=label,
+                data=data,
+            )
+            for h, data in zip(made, datas, strict=True)
+        ],
+        batch=IMPORT_BATCH,
+    )
+    site_events_record(
+        [
+            {"site": h.site, "kind": "hazard_registered", "at": h.found_at, "hazard": h.number}
+            for h in made
+        ],
+        actor=actor,
+    )
+    audit_record_many(
+        actor=actor,
+        entries=[
+            {"action": "hazard.registered", "obj": h, "after": data}
+            for h, data in zip(made, datas, strict=True)
+        ],
+        created=True,
+    )
+    return made
+
+
+def _import_one(
+    actor: User | None,
+    row: dict[str, Any],
+    source: str,
+    now: dt.datetime,
+    creator: User | None,
+    allowed: dict[int, bool],
+) -> Hazard:
+    """One row of :func:`hazards_import`, checked as :func:`hazard_create` checks it."""
+    site: Site | None = row.get("site")
+    grade = row.get("grade") or HazardGrade.GENERAL
+    funds = row.get("funds")
+    errors: dict[str, str] = {}
+    description = (row.get("description") or "").strip()
+    if not description:
+        errors["description"] = _("Describe the hazard.")
+    if grade not in HazardGrade.values:
+        errors["grade"] = _("The grade is general or major.")
+    if source not in HazardSource.values:
+        errors["source"] = _("Unknown source.")
+    if site is None:
+        errors["site"] = _("Choose the site of the hazard.")
+    if funds is not None and funds < 0:
+        errors["funds"] = _("The funds cannot be negative.")
+    if errors:
+        raise ValidationError(errors)
+    assert site is not None
+    if site.pk not in allowed:
+        allowed[site.pk] = actor is None or site_in_scope(actor, "hazard.manage", site)
+    if not allowed[site.pk]:
+        raise PermissionDenied
+    found_at = row.get("found_at") or now
+    deadline = row.get("deadline")
+    _check_deadline(deadline, timezone.localdate(found_at))
+    return Hazard(
+        site=site,
+        unit=site.unit,
+        description=description,
+        place=(row.get("place") or "").strip()[:200],
+        grade=grade,
+        status=HazardStatus.REGISTERED,
+        source=source,
+        found_at=found_at,
+        deadline=deadline,
+        production_stopped=False,
+        responsible=(row.get("responsible") or "").strip()[:100],
+        measures=(row.get("measures") or "").strip(),
+        funds=funds,
+        created_by=creator,
+    )
 
 
 # --- the steps -------------------------------------------------------------------------------

@@ -55,6 +55,7 @@ from anxin.core.models import Unit, User
 from anxin.core.scoping import can, unit_in_scope
 from anxin.safety.hazard_rules import HazardGrade, HazardSource
 from anxin.safety.hazard_scoping import site_in_scope
+from anxin.safety.hazards import HazardRowRefused
 from anxin.safety.models import Sector, Site
 from anxin.safety.models_hazards import Hazard
 from anxin.safety.services import TERRITORIAL_KINDS
@@ -377,6 +378,7 @@ def _resolve_hazards(preview: LedgerPreview, *, user: User | None, root: Unit | 
     today = timezone.localdate()
 
     found: list[tuple[dict[str, Any], Site]] = []
+    allowed: dict[int, bool] = {}
     for record in rows:
         site = by_code.get(record.get("credit_code") or "")
         if site is None:
@@ -406,8 +408,12 @@ def _resolve_hazards(preview: LedgerPreview, *, user: User | None, root: Unit | 
                 code="site_not_found",
             )
             continue
-        in_root = _in_subtree(site.unit, root) or _in_subtree(site.regulating_unit, root)
-        if not in_root or (user is not None and not site_in_scope(user, "hazard.manage", site)):
+        if site.pk not in allowed:  # once per site, not once per row
+            in_root = _in_subtree(site.unit, root) or _in_subtree(site.regulating_unit, root)
+            allowed[site.pk] = in_root and (
+                user is None or site_in_scope(user, "hazard.manage", site)
+            )
+        if not allowed[site.pk]:
             preview.reject(record, "site", _outside(root), code="site_out_of_scope")
             continue
         found_on, deadline = record.get("found_on"), record.get("deadline")
@@ -480,13 +486,15 @@ def ledger_commit(kind: str, preview: LedgerPreview, *, actor: User | None) -> d
         raise ValueError("the preview is of another kind of ledger")
     if actor is not None and not can(actor, IMPORT_ACTION):
         raise PermissionDenied
-    save = _save_site if kind == "sites" else _save_hazard
     row: int | None = None
     try:
         with transaction.atomic():
-            for record in preview.rows_ready:
-                row = record["_row"]
-                save(record, actor)
+            if kind == "sites":
+                for record in preview.rows_ready:
+                    row = record["_row"]
+                    _save_site(record, actor)
+            else:
+                _save_hazards(preview.rows_ready, actor)
             row = None
             counts = {
                 "rows_read": preview.rows_read,
@@ -509,6 +517,13 @@ def ledger_commit(kind: str, preview: LedgerPreview, *, actor: User | None) -> d
                     **counts,
                 },
             )
+    except HazardRowRefused as refused:
+        row = preview.rows_ready[refused.index]["_row"]
+        message = _("Row %(row)s: %(message)s Nothing was imported.") % {
+            "row": row,
+            "message": _message(refused.error),
+        }
+        raise LedgerError(message, row=row) from refused.error
     except (ValidationError, PermissionDenied) as exc:
         message = _message(exc)
         if row is not None:
@@ -543,22 +558,35 @@ def _found_at(day: dt.date | None) -> dt.datetime | None:
     return min(timezone.make_aware(dt.datetime.combine(day, dt.time(9, 0))), timezone.now())
 
 
+def _hazard_row(record: dict[str, Any]) -> dict[str, Any]:
+    """A ready row of the hazard ledger → the arguments of one hazard of the service."""
+    return {
+        "site": record["_site"],
+        "description": record["description"],
+        "place": record.get("place") or "",
+        "grade": record.get("grade") or HazardGrade.GENERAL,
+        "deadline": record.get("deadline"),
+        "found_at": _found_at(record.get("found_on")),
+        "responsible": record.get("responsible") or "",
+        "measures": record.get("measures") or "",
+        "funds": record.get("funds"),
+    }
+
+
 def _save_hazard(record: dict[str, Any], actor: User | None) -> None:
+    """One row through :func:`hazard_create` (the per-row path; the import saves them all at
+    once with :func:`_save_hazards`, which creates the same rows)."""
     from anxin.safety.hazards import hazard_create
 
-    hazard_create(
-        actor=actor,
-        site=record["_site"],
-        description=record["description"],
-        place=record.get("place") or "",
-        grade=record.get("grade") or HazardGrade.GENERAL,
-        deadline=record.get("deadline"),
-        found_at=_found_at(record.get("found_on")),
-        source=HazardSource.OTHER,
-        responsible=record.get("responsible") or "",
-        measures=record.get("measures") or "",
-        funds=record.get("funds"),
-    )
+    hazard_create(actor=actor, source=HazardSource.OTHER, **_hazard_row(record))
+
+
+def _save_hazards(records: list[dict[str, Any]], actor: User | None) -> None:
+    """Every ready row through :func:`anxin.safety.hazards.hazards_import`: the same checks,
+    rows and audit events as one :func:`hazard_create` per row, in a few statements."""
+    from anxin.safety.hazards import hazards_import
+
+    hazards_import(actor=actor, rows=[_hazard_row(r) for r in records], source=HazardSource.OTHER)
 
 
 # --- the hazard ledger as .xlsx ------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anxin.core.audit import audit_record
+from anxin.core.bulk import insert_many
 from anxin.core.choices import Role, UnitKind
 from anxin.core.errors import check_version
 from anxin.core.identifiers import (
@@ -121,6 +122,23 @@ def site_event_record(
         actor_label=_label(actor),
         data=data,
     )
+
+
+def site_events_record(lines: list[dict[str, Any]], *, actor: User | None) -> list[SiteEvent]:
+    """:func:`site_event_record` for many lines at once (an import), inserted in batches. Each
+    dict gives ``site``, ``kind``, optionally ``at``, and the line's data."""
+    now = timezone.now()
+    staff = actor if actor is not None and actor.is_authenticated else None
+    label = _label(actor)
+    events = []
+    for line in lines:
+        data = dict(line)
+        site, kind, at = data.pop("site"), data.pop("kind"), data.pop("at", None)
+        events.append(
+            SiteEvent(site=site, kind=kind, at=at or now, actor=staff, actor_label=label, data=data)
+        )
+    insert_many(events)
+    return events
 
 
 def _decimal(value: Any, field: str, low: int, high: int, errors: dict[str, Any]) -> Any:

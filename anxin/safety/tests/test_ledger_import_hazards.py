@@ -116,19 +116,20 @@ def test_hazard_commit_is_all_or_nothing(
     preview = ledger_preview(
         "hazards", CORPUS / "01_title_merged_header.xlsx", user=None, unit=None
     )
-    original = hazards.hazard_create
+    original = hazards._import_one
     calls = {"n": 0}
 
-    def failing(**kwargs: Any) -> Any:
+    def failing(*args: Any) -> Any:
         calls["n"] += 1
         if calls["n"] == 3:
             raise ValidationError({"description": "boom"})
-        return original(**kwargs)
+        return original(*args)
 
-    monkeypatch.setattr(hazards, "hazard_create", failing)
+    monkeypatch.setattr(hazards, "_import_one", failing)
     with pytest.raises(LedgerError) as caught:
         ledger_commit("hazards", preview, actor=None)
     assert caught.value.row == 7
+    assert caught.value.message == "第7行：boom 本次未导入任何数据。"
     assert Hazard.objects.count() == 0
     assert not AuditEvent.objects.filter(action="ledger.import_hazards").exists()
 

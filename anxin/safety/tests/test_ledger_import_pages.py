@@ -119,17 +119,17 @@ def test_a_failing_row_at_commit_leaves_nothing_and_exits_1(
     ]
     path = tmp_path / "隐患.xlsx"
     path.write_bytes(xlsx(rows, title=None))
-    original, calls = hazards.hazard_create, {"n": 0}
+    original, calls = hazards._import_one, {"n": 0}
 
-    def failing(**kwargs: Any) -> Any:
+    def failing(*args: Any) -> Any:
         calls["n"] += 1
         if calls["n"] == 3:
             from django.core.exceptions import ValidationError
 
             raise ValidationError("boom")
-        return original(**kwargs)
+        return original(*args)
 
-    monkeypatch.setattr(hazards, "hazard_create", failing)
+    monkeypatch.setattr(hazards, "_import_one", failing)
     with pytest.raises(SystemExit) as caught:
         run("hazards", str(path), "--commit")
     assert caught.value.code == 1
