@@ -24,7 +24,7 @@ class Payload:
     name: str
     kind: str
     text: str
-    #: the text as a page or document shows it back (``None``: the same text)
+    #: only JSON can carry it (a lone surrogate is not UTF-8): not sent through forms
     json_only: bool = False
 
 
