@@ -10,9 +10,11 @@ Conventions for every endpoint (docs/api.md):
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -136,11 +138,47 @@ def _has_nul(request: HttpRequest) -> bool:
     return b"\x00" in body or b"\\u0000" in body
 
 
+def _has_lone_surrogate(request: HttpRequest) -> bool:
+    """A JSON string may escape half of a UTF-16 pair (``"\\ud800"``): that is no character,
+    and no database can store it as text. Looked for only when the body holds such an escape."""
+    content_type = request.content_type or ""
+    if content_type.startswith(("multipart/", "application/x-www-form-urlencoded")):
+        return False
+    body = request.body
+    if b"\\ud" not in body.lower():
+        return False
+    try:
+        json.dumps(json.loads(body), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    except ValueError:
+        return False  # not JSON: the operation's own parser answers
+    return False
+
+
 def _refuse_nul(run: Any) -> Any:
     def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if _has_nul(request):
+        try:
+            nul = _has_nul(request)
+        except RequestDataTooBig:
+            # past DATA_UPLOAD_MAX_MEMORY_SIZE: the one error shape, not Django's HTML page
+            return error_response(
+                request,
+                400,
+                "invalid",
+                _("The request is too large (more than %(mb)s MB).")
+                % {"mb": round(settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024, 1)},
+            )
+        if nul:
             return error_response(
                 request, 400, "invalid", _("The request contains a NUL character.")
+            )
+        if _has_lone_surrogate(request):
+            return error_response(
+                request,
+                400,
+                "invalid",
+                _("The request contains a character that is not valid Unicode (a lone surrogate)."),
             )
         return run(request, *args, **kwargs)
 

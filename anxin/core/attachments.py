@@ -15,6 +15,7 @@ import re
 import unicodedata
 import uuid
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,16 @@ OFFICE_TYPES = {
     "xl/": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
 }
 NAME_BAD = re.compile(r"[\x00-\x1f\x7f<>:\"|?*]")
+#: text a browser would sniff as HTML or an image as SVG (the WHATWG MIME sniffing patterns),
+#: after a byte order mark, white space and comments
+MARKUP_START = re.compile(
+    r"<!--|<(?:!doctype|html|head|script|iframe|h1|div|font|table|a|style|title|b|body|br|p|svg|"
+    r"\?xml|math|object|embed|img|meta|link|form|base)[\s/>]",
+    re.IGNORECASE,
+)
+_COMMENTS = re.compile(r"\A(?:\s|<!--.*?-->)*", re.DOTALL)
+#: an Office archive may not expand beyond this many times the upload limit (zip bombs)
+MAX_EXPANSION = 5
 
 
 def max_bytes() -> int:
@@ -58,23 +69,32 @@ def clean_name(name: str) -> str:
     name = unicodedata.normalize("NFC", name or "").strip()
     if "/" in name or "\\" in name or name.startswith(".") or ".." in name:
         raise _refuse(_("The file name may not contain folders or '..'."))
-    name = NAME_BAD.sub("", name)[:120]
+    # control and format characters go: no NUL, no right-to-left override making "exe.txt"
+    # look like "txt.exe", no zero-width characters hiding inside a name
+    name = "".join(c for c in NAME_BAD.sub("", name) if unicodedata.category(c) not in ("Cc", "Cf"))
+    name = name.strip()[:120]
     return name or "file"
 
 
 def _check_image(data: bytes, *, keep_gps: bool) -> Checked:
     from PIL import Image, ImageOps
 
+    too_large = _refuse(_("The image is too large (more than 40 megapixels)."))
     try:
         with Image.open(io.BytesIO(data)) as probe:
+            # the size is in the header: a decompression bomb is refused before it is decoded
+            if probe.width * probe.height > 40_000_000:
+                raise too_large
             probe.verify()
         image = Image.open(io.BytesIO(data))
         image.load()
+    except ValidationError:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise too_large from exc
     except Exception as exc:
         raise _refuse(_("The image is damaged or not really an image.")) from exc
     fmt = image.format or "PNG"
-    if image.width * image.height > 40_000_000:
-        raise _refuse(_("The image is too large (more than 40 megapixels)."))
     exif = image.getexif() if keep_gps else None
     image = ImageOps.exif_transpose(image)  # type: ignore[assignment]
     out = io.BytesIO()
@@ -95,13 +115,21 @@ def _check_image(data: bytes, *, keep_gps: bool) -> Checked:
 def _check_office(data: bytes) -> Checked:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = archive.namelist()
+            infos = archive.infolist()
+            names = [i.filename for i in infos]
             if "[Content_Types].xml" not in names:
                 raise _refuse(_("Archives are not accepted; attach the files themselves."))
+            # a zip bomb: what the archive says it expands to (its parts are read no further)
+            if sum(i.file_size for i in infos) > MAX_EXPANSION * max_bytes():
+                raise _refuse(_("The file expands to far more than its size; it is refused."))
             types = archive.read("[Content_Types].xml").decode("utf-8", "replace").lower()
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as exc:
         raise _refuse(_("The file is damaged.")) from exc
-    if any(n.lower().endswith("vbaproject.bin") for n in names) or "macroenabled" in types:
+    if (
+        any(n.lower().endswith("vbaproject.bin") for n in names)
+        or "macroenabled" in types
+        or "vbaproject" in types
+    ):
         raise _refuse(_("Office files with macros are not accepted; save it as .docx or .xlsx."))
     for prefix, (content_type, extension) in OFFICE_TYPES.items():
         if any(n.startswith(prefix) for n in names):
@@ -133,8 +161,8 @@ def check_content(data: bytes, *, keep_gps: bool = False) -> Checked:
     except UnicodeDecodeError:
         text = None
     if text is not None and "\x00" not in text:
-        lowered = text.lstrip()[:200].lower()
-        if lowered.startswith(("<svg", "<?xml", "<!doctype", "<html", "<script")):
+        start = _COMMENTS.sub("", text.lstrip("\ufeff")[:4096], count=1)
+        if MARKUP_START.match(start + " "):
             raise _refuse(_("SVG, HTML and XML files are not accepted."))
         return Checked(data, "text/plain; charset=utf-8", ".txt", False)
     raise _refuse(
@@ -149,17 +177,7 @@ def _path(storage_name: str) -> Path:
     return Path(settings.MEDIA_ROOT) / "attachments" / storage_name
 
 
-@transaction.atomic
-def attachment_add(
-    *,
-    actor: Any,
-    owner: Any,
-    upload: Any,
-    purpose: str = "material",
-    keep_gps: bool = False,
-    public: bool = False,
-) -> Attachment:
-    """Check, re-encode, encrypt and store one uploaded file for ``owner`` (any model)."""
+def _checked_upload(upload: Any, *, keep_gps: bool, public: bool) -> tuple[str, Checked]:
     name = clean_name(getattr(upload, "name", "") or "")
     size = getattr(upload, "size", None)
     if size is not None and size > max_bytes():
@@ -167,7 +185,12 @@ def attachment_add(
             _("The file is larger than %(mb)d MB.") % {"mb": max_bytes() // (1024 * 1024)}
         )
     data = upload.read(max_bytes() + 1)
-    checked = check_content(data, keep_gps=keep_gps and not public)
+    return name, check_content(data, keep_gps=keep_gps and not public)
+
+
+def _store(
+    *, actor: Any, owner: Any, name: str, checked: Checked, purpose: str, public: bool
+) -> Attachment:
     stem = name.rsplit(".", 1)[0] if "." in name else name
     storage_name = f"{timezone.now():%Y}/{uuid.uuid4().hex}.bin"
     target = _path(storage_name)
@@ -199,6 +222,42 @@ def attachment_add(
         },
     )
     return attachment
+
+
+@transaction.atomic
+def attachment_add(
+    *,
+    actor: Any,
+    owner: Any,
+    upload: Any,
+    purpose: str = "material",
+    keep_gps: bool = False,
+    public: bool = False,
+) -> Attachment:
+    """Check, re-encode, encrypt and store one uploaded file for ``owner`` (any model)."""
+    name, checked = _checked_upload(upload, keep_gps=keep_gps, public=public)
+    return _store(
+        actor=actor, owner=owner, name=name, checked=checked, purpose=purpose, public=public
+    )
+
+
+@transaction.atomic
+def attachments_add(
+    *,
+    actor: Any,
+    owner: Any,
+    uploads: Iterable[Any],
+    purpose: str = "material",
+    keep_gps: bool = False,
+    public: bool = False,
+) -> list[Attachment]:
+    """Several files at once: every file is checked before any is written, so that one refused
+    file leaves no other file of the same request behind on disk."""
+    checked = [_checked_upload(u, keep_gps=keep_gps, public=public) for u in uploads]
+    return [
+        _store(actor=actor, owner=owner, name=name, checked=c, purpose=purpose, public=public)
+        for name, c in checked
+    ]
 
 
 def attachments_of(owner: Any) -> Any:

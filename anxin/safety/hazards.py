@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from anxin.core.attachments import attachment_add, attachments_of
+from anxin.core.attachments import attachment_add, attachments_add, attachments_of
 from anxin.core.audit import audit_record, audit_record_many
 from anxin.core.bulk import insert_many
 from anxin.core.errors import ServiceError, check_version
@@ -719,8 +719,7 @@ def hazard_submit_rectification(
     """rectifying → submitted: ONLY the site's enterprise contact, with evidence files."""
     hazard = _step(actor, hazard, "submit_rectification", version)
     at = _when(hazard, at)
-    for upload in files:
-        attachment_add(actor=actor, owner=hazard, upload=upload, purpose=EVIDENCE)
+    attachments_add(actor=actor, owner=hazard, uploads=files, purpose=EVIDENCE)
     evidence = list(new_evidence(hazard).values_list("uid", "name"))
     if not evidence:
         raise ValidationError({"files": _("Attach at least one file showing the rectification.")})

@@ -24,7 +24,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from anxin.core.attachments import attachment_add
+from anxin.core.attachments import attachments_add
 from anxin.core.audit import audit_record
 from anxin.core.choices import UnitKind
 from anxin.core.crypto import sm3_hex
@@ -118,8 +118,7 @@ def hazard_report_public(
     hazard.reporter_name = "" if anonymous else name[:50]
     hazard.reporter_phone = "" if anonymous else phone[:30]
     hazard.save(update_fields=["tracking_digest", "reporter_name", "reporter_phone"])
-    for upload in photos:
-        attachment_add(actor=None, owner=hazard, upload=upload, purpose=PHOTO, public=True)
+    attachments_add(actor=None, owner=hazard, uploads=photos, purpose=PHOTO, public=True)
     return hazard, code
 
 

@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from anxin.core.attachments import attachment_add
+from anxin.core.attachments import attachments_add
 from anxin.core.audit import audit_record
 from anxin.core.choices import Role
 from anxin.core.errors import ServiceError, check_version
@@ -254,8 +254,7 @@ def notice_reply(
         notice=notice, round=notice.round, text=text, replied_by=actor, replied_at=now
     )
     reply.save(force_insert=True)
-    for upload in files:
-        attachment_add(actor=actor, owner=reply, upload=upload, purpose="reply")
+    attachments_add(actor=actor, owner=reply, uploads=files, purpose="reply")
     clock = clock_stop(
         actor=actor,
         subject_type=NOTICE_SUBJECT_TYPE,

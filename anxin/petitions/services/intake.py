@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from anxin.core.attachments import attachment_add
+from anxin.core.attachments import attachments_add
 from anxin.core.identifiers import id_number_is_valid, normalize_id_number
 from anxin.core.models import Unit, User
 from anxin.core.scoping import unit_in_scope
@@ -198,8 +198,7 @@ def petition_register(
     )
     _link(petition, unit, PetitionUnit.Role.REGISTERING)
     _link(petition, unit, PetitionUnit.Role.HOLDING)
-    for upload in files or []:
-        attachment_add(actor=actor, owner=petition, upload=upload, public=public)
+    attachments_add(actor=actor, owner=petition, uploads=files or [], public=public)
     clocks.start(actor=actor, petition=petition, name="accept_by", unit=unit, start_on=received_on)
     from anxin.petitions.matching import find_related, index_petition
 

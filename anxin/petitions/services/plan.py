@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from anxin.core.attachments import attachment_add
+from anxin.core.attachments import attachments_add
 from anxin.core.audit import audit_record
 from anxin.core.models import Unit, User
 from anxin.petitions.choices import Status
@@ -182,7 +182,7 @@ def petition_attach(
         raise PermissionDenied
     if not files:
         raise ValidationError({"files": _("Choose at least one file.")})
-    added = [attachment_add(actor=actor, owner=locked, upload=f, purpose=purpose) for f in files]
+    added = attachments_add(actor=actor, owner=locked, uploads=files, purpose=purpose)
     _save(locked)
     _event(locked, "attached", actor, purpose=purpose, files=[a.name for a in added])
     return added
