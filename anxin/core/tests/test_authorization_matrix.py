@@ -142,25 +142,30 @@ class Caller:
             self.cookies[name] = client.cookies
         self.client = Client(raise_request_exception=False)
 
-    def request(self, persona: str, method: str, url: str) -> Any:
+    def request(self, persona: str, method: str, url: str, data: dict[str, Any]) -> Any:
         import copy
+        import json
+        from urllib.parse import urlencode
 
         self.client.cookies = copy.deepcopy(self.cookies[persona])
         if method == "GET":
             return self.client.get(url)
-        content_type = "application/json" if url.startswith(API_PREFIX) else None
-        if content_type:
-            return self.client.generic(method, url, "{}", content_type=content_type)
-        return self.client.generic(method, url, "", "application/x-www-form-urlencoded")
+        if url.startswith(API_PREFIX):
+            return self.client.generic(method, url, json.dumps(data), "application/json")
+        return self.client.generic(
+            method, url, urlencode(data), "application/x-www-form-urlencoded"
+        )
 
 
-def run_entry(caller: Caller, method: str, url: str, expected: dict[str, Any]) -> list[str]:
+def run_entry(
+    caller: Caller, method: str, url: str, expected: dict[str, Any], data: dict[str, Any]
+) -> list[str]:
     failures: list[str] = []
     for persona in PERSONAS:
         want = expected[persona]
         with transaction.atomic():
             events = AuditEvent.objects.count() if method != "GET" else 0
-            response = caller.request(persona, method, url)
+            response = caller.request(persona, method, url, data)
             got = outcome(response)
             if method != "GET" and (got in REFUSALS or persona == "anonymous"):
                 added = AuditEvent.objects.count() - events
@@ -208,14 +213,14 @@ def test_every_persona_gets_the_expected_answer(chunk: str, world: World, quiet:
         url = page_url(name, entry, world)
         for method, expected in (("GET", entry.get), ("POST", entry.post)):
             if expected is not None:
-                failures += run_entry(caller, method, url, expected)
+                failures += run_entry(caller, method, url, expected, entry.data)
                 requests += len(PERSONAS)
     for key, entry in m.API.items():
         if entry.chunk != chunk:
             continue
         method = key.split(" ", 1)[0]
         assert entry.op is not None, key
-        failures += run_entry(caller, method, api_url(key, entry, world), entry.op)
+        failures += run_entry(caller, method, api_url(key, entry, world), entry.op, entry.data)
         requests += len(PERSONAS)
     assert requests > 0
     assert not failures, "\n".join(failures)
