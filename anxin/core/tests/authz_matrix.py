@@ -529,7 +529,19 @@ PAGES: dict[str, Entry] = {
     ),
     "supervision_board": Entry(get=STAFF_READ, post=NOT_THIS_METHOD, chunk="supervision"),
     "supervision_clock_go": Entry(
-        get=override(PETITION_WRITE_FORM, inspector="redirect"),
+        # a deadline of T1 sends those who see T1's deadlines on to its item (an inspector is
+        # sent on too, and the petition page then refuses them with 404)
+        get=row(
+            404,
+            same="redirect",
+            member="redirect",
+            parent="redirect",
+            accused="redirect",
+            clerk="redirect",
+            inspector="redirect",
+            supervisor="redirect",
+            viewer="redirect",
+        ),
         post=NOT_THIS_METHOD,
         args={"pk": "@clock.pk"},
         chunk="supervision",
@@ -580,9 +592,9 @@ PAGES: dict[str, Entry] = {
         get=SAFETY_ITEM_READ, post=NOT_THIS_METHOD, args={"id": "@notice.id"}, chunk="supervision"
     ),
     "notice_attachment": Entry(
-        get=override(PUBLIC_NOT_FOUND, anonymous="login"),
+        get=SAFETY_ITEM_READ,
         post=NOT_THIS_METHOD,
-        args={"id": "@notice.id", "file": "@notice.file"},
+        args={"id": "@answered.id", "file": "@notice.file"},
         chunk="supervision",
     ),
     "portal_home": Entry(get=PUBLIC, post=PUBLIC, chunk="portal"),
@@ -663,6 +675,7 @@ PAGES: dict[str, Entry] = {
     "monthly_progress": Entry(
         get=SAFETY_ITEM_READ, post=NOT_THIS_METHOD, args={"uid": "@monthly.uid"}, chunk="reports"
     ),
+    # the report is queued, not built: there is nothing to download yet, for anyone
     "monthly_download": Entry(
         get=override(PUBLIC_NOT_FOUND, anonymous="login"),
         post=NOT_THIS_METHOD,

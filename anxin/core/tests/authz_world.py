@@ -72,6 +72,7 @@ def build_world() -> World:
     from anxin.safety.models import ChecklistTemplate, Sector
     from anxin.supervision import notices
     from anxin.supervision.models import Clock
+    from anxin.supervision.models_notices import NoticeReply
     from anxin.supervision.models_notifications import Notification
 
     p = make_personas()
@@ -251,7 +252,15 @@ def build_world() -> World:
 
     inspection_file = attachment_add(actor=None, owner=inspection, upload=upload("现场.jpg"))
     hazard_file = attachment_add(actor=None, owner=hazard, upload=upload("隐患.jpg"))
-    notice_file = attachment_add(actor=None, owner=notice, upload=upload("督办.jpg"))
+    answered = notices.notice_issue(
+        actor=users["supervisor"],
+        kind="letter",
+        unit=c.T1,
+        matters="请报告整改情况。",
+        reply_by=today + dt.timedelta(days=10),
+    )
+    notices.notice_reply(actor=p.same, notice=answered, text="已整改。", files=[upload("回复.jpg")])
+    notice_file = attachments_of(NoticeReply.objects.get(notice=answered)).get()
 
     params = {
         "code": "T1",
@@ -282,6 +291,7 @@ def build_world() -> World:
         "monthly.uid": str(report.uid),
         "inspection.file": str(inspection_file.uid),
         "hazard.file": str(hazard_file.uid),
+        "answered.id": str(answered.uid),
         "notice.file": str(notice_file.uid),
         "open311.request_id": accusation.number,
         "open311.token": str(petition.uid),
