@@ -838,14 +838,25 @@ API: dict[str, Entry] = {
         args={"code": "@code"},
         chunk="api-petitions",
     ),
+    # a stale version: past the authorization the answer is 409
     "PATCH /api/v1/inspections/{id}": Entry(
-        op=API_BODY_CHECKED_FIRST, args={"id": "@inspection.id"}, chunk="api-safety"
+        op=override(INSPECTION_MANAGE, anonymous=401),
+        data={"version": 999},
+        args={"id": "@inspection.id"},
+        chunk="api-safety",
     ),
+    # a stale version: past the authorization the answer is 409
     "PATCH /api/v1/sites/{id}": Entry(
-        op=API_BODY_CHECKED_FIRST, args={"id": "@site.id"}, chunk="api-safety"
+        op=override(SITE_MANAGE, anonymous=401),
+        data={"version": 999},
+        args={"id": "@site.id"},
+        chunk="api-safety",
     ),
     "PATCH /api/v1/sites/{id}/permits/{pk}": Entry(
-        op=API_BODY_CHECKED_FIRST, args={"id": "@site.id", "pk": "@permit.pk"}, chunk="api-safety"
+        op=override(SITE_MANAGE, anonymous=401),
+        data={"version": 999},
+        args={"id": "@site.id", "pk": "@permit.pk"},
+        chunk="api-safety",
     ),
     "POST /api/v1/accidents": Entry(op=API_BODY_CHECKED_FIRST, chunk="api-safety"),
     "POST /api/v1/accidents/{id}/actions/{action}": Entry(
@@ -859,8 +870,12 @@ API: dict[str, Entry] = {
         args={"id": "@enforcement.id"},
         chunk="api-safety",
     ),
+    # the order's readers (not case handlers, clerks or the enterprise) may not record it
     "POST /api/v1/enforcement-orders/{id}/reinspection": Entry(
-        op=API_BODY_CHECKED_FIRST, args={"id": "@enforcement.id"}, chunk="api-safety"
+        op=override(SITE_MANAGE, member=404, accused=404, clerk=404, enterprise=404, anonymous=401),
+        data={"passed": True},
+        args={"id": "@enforcement.id"},
+        chunk="api-safety",
     ),
     "POST /api/v1/hazards": Entry(op=API_BODY_CHECKED_FIRST, chunk="api-safety"),
     "POST /api/v1/hazards/{id}/actions/{action}": Entry(
@@ -893,13 +908,22 @@ API: dict[str, Entry] = {
         chunk="api-safety",
     ),
     "POST /api/v1/inspections/{id}/penalty": Entry(
-        op=API_BODY_CHECKED_FIRST, args={"id": "@inspection.id"}, chunk="api-safety"
+        op=override(INSPECTION_MANAGE, anonymous=401),
+        data={"version": 999},
+        args={"id": "@inspection.id"},
+        chunk="api-safety",
     ),
     "POST /api/v1/inspections/{id}/refusal": Entry(
-        op=API_BODY_CHECKED_FIRST, args={"id": "@inspection.id"}, chunk="api-safety"
+        op=override(INSPECTION_MANAGE, anonymous=401),
+        data={"version": 999, "note": "拒绝签字"},
+        args={"id": "@inspection.id"},
+        chunk="api-safety",
     ),
     "POST /api/v1/inspections/{id}/sign": Entry(
-        op=API_BODY_CHECKED_FIRST, args={"id": "@inspection.id"}, chunk="api-safety"
+        op=override(INSPECTION_MANAGE, anonymous=401),
+        data={"version": 999, "signer": "inspector"},
+        args={"id": "@inspection.id"},
+        chunk="api-safety",
     ),
     "POST /api/v1/petitions": Entry(op=API_BODY_CHECKED_FIRST, chunk="api-petitions"),
     "POST /api/v1/petitions/{id}/actions/{action}": Entry(
@@ -920,8 +944,22 @@ API: dict[str, Entry] = {
     "POST /api/v1/petitions/{id}/attachments": Entry(
         op=API_BODY_CHECKED_FIRST, args={"id": "@petition.id"}, chunk="api-petitions"
     ),
+    # the petition is registered, not accepted: nobody handles it yet (403 to who sees it)
     "POST /api/v1/petitions/{id}/hazard": Entry(
-        op=API_BODY_CHECKED_FIRST, args={"id": "@petition.id"}, chunk="api-petitions"
+        op=override(
+            PETITION_READ,
+            same=403,
+            member=403,
+            parent=403,
+            accused=403,
+            clerk=403,
+            supervisor=403,
+            viewer=403,
+            anonymous=401,
+        ),
+        data={"site": "@site.id", "description": "配电箱未上锁"},
+        args={"id": "@petition.id"},
+        chunk="api-petitions",
     ),
     "POST /api/v1/petitions/{id}/plan/{op}": Entry(
         op=override(INSPECTION_MANAGE, same=403, parent=403, inspector=404, anonymous=401),

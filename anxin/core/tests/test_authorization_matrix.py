@@ -94,6 +94,10 @@ def _value(world: World, spec: str) -> str:
     return world.params[spec[1:]] if spec.startswith("@") else spec
 
 
+def _data(world: World, entry: m.Entry) -> dict[str, Any]:
+    return {k: _value(world, v) if isinstance(v, str) else v for k, v in entry.data.items()}
+
+
 def page_url(name: str, entry: m.Entry, world: World) -> str:
     kwargs = {k: _value(world, v) for k, v in entry.args.items()}
     url = reverse(name.split("@")[0], kwargs=kwargs)
@@ -217,14 +221,16 @@ def test_every_persona_gets_the_expected_answer(chunk: str, world: World, quiet:
         url = page_url(name, entry, world)
         for method, expected in (("GET", entry.get), ("POST", entry.post)):
             if expected is not None:
-                failures += run_entry(caller, method, url, expected, entry.data)
+                failures += run_entry(caller, method, url, expected, _data(world, entry))
                 requests += len(PERSONAS)
     for key, entry in m.API.items():
         if entry.chunk != chunk:
             continue
         method = key.split(" ", 1)[0]
         assert entry.op is not None, key
-        failures += run_entry(caller, method, api_url(key, entry, world), entry.op, entry.data)
+        failures += run_entry(
+            caller, method, api_url(key, entry, world), entry.op, _data(world, entry)
+        )
         requests += len(PERSONAS)
     assert requests > 0
     assert not failures, "\n".join(failures)
