@@ -100,6 +100,8 @@ def petitions_list(
     cursor: str | None = None,
     limit: int = 50,
 ) -> dict:
+    if not can(request.user, "petition.view"):
+        raise PermissionDenied  # as the ledger page: no list, not an empty one
     qs = selectors.petition_list(user=request.user, **filters.dict())
     page = keyset_page(qs, selectors.LEDGER_ORDERING, cursor=cursor, limit=limit)
     deadlines = deadlines_for(page.items)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
@@ -15,6 +15,7 @@ from pydantic import Field
 from anxin.core.idempotency import idempotent
 from anxin.core.models import Unit
 from anxin.core.pagination import keyset_page, url_with_cursor
+from anxin.core.scoping import can
 from anxin.core.types import AuthedHttpRequest
 from anxin.supervision import notices
 from anxin.supervision import selectors_notices as selectors
@@ -150,6 +151,8 @@ def supervision_notices_list(
     cursor: str | None = None,
     limit: int = 50,
 ) -> dict:
+    if not can(request.user, "notice.view"):
+        raise PermissionDenied  # as the list page: no list, not an empty one
     qs = selectors.notice_list(user=request.user, **filters.dict())
     page = keyset_page(qs, selectors.ORDERING, cursor=cursor, limit=limit)
     return {
