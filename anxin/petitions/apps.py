@@ -58,3 +58,9 @@ class PetitionsConfig(AppConfig):
             label=_("Petition"),
             clock_labels=CLOCK_LABELS,
         )
+
+        from anxin.petitions.scoping import hidden_petition_ids
+        from anxin.supervision.shields import register_subject_shield
+
+        # the whistleblower shield reaches the deadlines of an accusation too (Art. 30)
+        register_subject_shield("petitions.petition", hidden_petition_ids)

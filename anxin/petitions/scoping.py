@@ -45,6 +45,15 @@ def shield_q(user: Any) -> Q:
     return q
 
 
+def hidden_petition_ids(user: Any) -> Any:
+    """The ids of the accusations hidden from ``user`` (a subquery), for the clocks' scope."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    from anxin.petitions.models import Petition
+
+    return Petition.objects.filter(shield_q(user)).values("pk")
+
+
 def petition_restrict_q(user: Any, action: str) -> Q | None:
     if not grants_of(user):
         return None

@@ -8,14 +8,17 @@ due" is one indexed query over ``(state, due_on)``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from anxin.core.scoping import RestrictedQuerySet
+from anxin.core.scoping import RestrictedQuerySet, scope_q
 from anxin.supervision.choices import ClockRule, ClockState, EscalationLevel
+from anxin.supervision.shields import shielded_q
 
 
 class ClockQuerySet(RestrictedQuerySet["Clock"]):
@@ -83,7 +86,8 @@ class Clock(models.Model):
 
     objects = ClockQuerySet.as_manager()
 
-    #: scoping: a clock is in scope through its owning unit
+    #: scoping: a clock is in scope through its owning unit, less the clocks of items the
+    #: domain apps hide from the person (:mod:`anxin.supervision.shields`)
     scope_lookups = ("unit",)
     permission_prefix = "clock"
 
@@ -153,6 +157,14 @@ class Clock(models.Model):
             timezone.localtime(self.due_at).isoformat() if self.due_at is not None else self.due_on
         )
         return f"{self.subject_type}:{self.subject_id} {self.name} → {due}"
+
+    @classmethod
+    def restrict_q(cls, user: Any, action: str) -> Q | None:
+        q = scope_q(user, action, cls.scope_lookups)
+        if q is None:
+            return None
+        hidden = shielded_q(user)
+        return q if hidden is None else q & ~hidden
 
 
 class ClockPause(models.Model):

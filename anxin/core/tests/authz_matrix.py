@@ -687,6 +687,21 @@ PAGES: dict[str, Entry] = {
 #: the accusation held by D1 against T2: the pages about it refuse everyone in T2 (``sibling``,
 #: and ``accused`` even with a handler role over all of D1) with 404, as they refuse T1
 PAGES |= {
+    # the accusation's deadline (a clock of D1): the shield reaches the clocks too, so someone
+    # living in the accused unit T2 is refused even with a D1-wide role
+    "supervision_clock_go@accusation": Entry(
+        get=row(
+            404,
+            parent="redirect",
+            clerk="redirect",
+            inspector="redirect",
+            supervisor="redirect",
+            viewer="redirect",
+        ),
+        post=NOT_THIS_METHOD,
+        args={"pk": "@accusation_clock.pk"},
+        chunk="accusation",
+    ),
     "petition_detail@accusation": Entry(
         get=ACCUSATION_READ, post=NOT_THIS_METHOD, args={"id": "@accusation.id"}, chunk="accusation"
     ),

@@ -241,6 +241,13 @@ def build_world() -> World:
     )
     report = monthly.monthly_report_request(actor=p.same, unit=c.T1, month=today.replace(day=1))
     clock = Clock.objects.filter(unit=c.T1).order_by("pk").first()
+    accusation_clock = (
+        Clock.objects.filter(
+            subject_type="petitions.petition", subject_id=accusation.pk, name="handle_by"
+        )
+        .order_by("pk")
+        .first()
+    )
     note = Notification.objects.filter(user=p.same).order_by("pk").first()
     from anxin.core.models_webhooks import WebhookDelivery
 
@@ -286,6 +293,7 @@ def build_world() -> World:
         "hazard.id": str(hazard.uid),
         "enforcement.id": str(order.uid),
         "clock.pk": str(clock.pk if clock else 0),
+        "accusation_clock.pk": str(accusation_clock.pk if accusation_clock else 0),
         "inbox.pk": str(note.pk if note else 0),
         "notice.id": str(notice.uid),
         "monthly.uid": str(report.uid),

@@ -187,3 +187,27 @@ def test_the_shield_covers_documents_and_exports(personas, register, client_for)
     # the handling district still gets both
     parent = client_for(personas.parent)
     assert parent.get(f"/petitions/{p.uid}/documents/acceptance_notice.docx").status_code == 200
+
+
+def test_the_deadlines_of_an_accusation_are_shielded_too(personas, register, client_for):
+    """The clocks of an accusation (board, 我的待办, the clock link) follow the shield: someone
+    working in the accused unit with a role over the holding unit does not learn of it."""
+    from anxin.supervision.models import Clock
+
+    p = accusation(personas, register)
+    services.petition_accept(actor=personas.clerk, petition=p, lead_unit=personas.city.D1)
+    clock = Clock.objects.get(subject_type="petitions.petition", subject_id=p.pk, name="handle_by")
+    insider = make_person("insider", personas.city.T1, [(Role.HANDLER, personas.city.D1)])
+    outside_t1 = make_person("d1handler", personas.city.D1, [(Role.HANDLER, personas.city.D1)])
+
+    def clocks(user) -> set[int]:
+        return set(Clock.objects.restrict(user, "view").values_list("pk", flat=True))
+
+    assert clock.pk in clocks(outside_t1)
+    assert clock.pk not in clocks(insider)
+    assert clock.pk not in clocks(personas.same)  # T1's head, scope T1 only anyway
+    assert client_for(insider).get(f"/supervision/clocks/{clock.pk}/").status_code == 404
+    assert client_for(outside_t1).get(f"/supervision/clocks/{clock.pk}/").status_code == 302
+    link = f"/petitions/{p.uid}/"
+    assert link not in client_for(insider).get("/supervision/").content.decode()
+    assert link in client_for(outside_t1).get("/supervision/").content.decode()
