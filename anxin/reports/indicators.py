@@ -559,8 +559,39 @@ def figures_for_units(
 
 
 def figures(*, user: Any, unit: Any, period: Period) -> list[Figure]:
-    """Every indicator for one unit: one query per indicator."""
-    return [figure(i, user=user, unit=unit, period=period) for i in all_indicators()]
+    """Every indicator for one unit: one query per source (petitions, hazards, sites,
+    accidents), each a single pass of conditional counts over the restricted items.
+
+    The counts are those of :func:`figures_for_units` (the same ``restrict`` and the same
+    filters), only evaluated together: each figure still equals the length of its list. The
+    pass reads only the rows some figure of its source may count (the ``OR`` of their
+    universes), not the whole ledger."""
+    groups: dict[tuple[str, str], list[Indicator]] = {}
+    for ind in all_indicators():
+        groups.setdefault((ind.source, ind.permission), []).append(ind)
+    out: dict[str, Figure] = {}
+    for members in groups.values():
+        aggregates: dict[str, Any] = {}
+        cohort = Q()
+        for n, ind in enumerate(members):
+            universe = ind.universe(period, unit.path)
+            cohort |= universe
+            aggregates[f"n{n}"] = Count(
+                "pk",
+                filter=universe
+                if ind.numerator is None
+                else universe & ind.numerator(period, unit.path),
+            )
+            if ind.numerator is not None:
+                aggregates[f"d{n}"] = Count("pk", filter=universe)
+        row = members[0].base(user).filter(cohort).aggregate(**aggregates)
+        for n, ind in enumerate(members):
+            out[ind.key] = Figure(
+                ind,
+                numerator=row[f"n{n}"],
+                denominator=None if ind.numerator is None else row[f"d{n}"],
+            )
+    return [out[i.key] for i in all_indicators()]
 
 
 def items(
