@@ -283,7 +283,8 @@ def overdue_by_unit(user: Any, root: Unit | None = None) -> dict[str, Any]:
     clocks = Clock.objects.restrict(user, "view").filter(state="running", due_on__lt=today)
     if root is not None:
         clocks = clocks.filter(unit__path__startswith=root.path)
-    grouped = clocks.values("subject_type", "unit__path").annotate(n=Count("id")).order_by()
+    # COUNT(*): the covering index of running clocks answers without reading the table
+    grouped = clocks.values("subject_type", "unit__path").annotate(n=Count("*")).order_by()
     kinds = {"petitions.petition": _("Petitions"), "safety.hazard": _("Hazards")}
     counts: dict[str, dict[str, int]] = {k: defaultdict(int) for k in kinds}
     for row in grouped:
