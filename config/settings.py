@@ -459,6 +459,10 @@ ANXIN_SUPERVISION = {
 # axes.W006 asks to lock by IP address as well. 等保 asks to lock the *account*; municipal offices
 # sit behind shared NAT addresses, where an IP lock would shut out a whole office.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # models.W040: the covering columns of an index (``include``, PostgreSQL's index-only scans)
+    # are ignored on SQLite, where the index still serves on its key columns.
+    SILENCED_SYSTEM_CHECKS.append("models.W040")
 if PRODUCTION and not SECURE_HSTS_PRELOAD:
     # security.W021: joining the browsers' HSTS preload list binds every subdomain of the site
     # to HTTPS for good; that is the city's decision (ANXIN_HSTS_PRELOAD=1), not a default.
