@@ -71,16 +71,25 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
 
 
 def _after_q(ordering: tuple[str, ...], values: list[Any]) -> Q:
-    """Rows strictly after ``values`` in ``ordering`` (lexicographic on the tuple)."""
+    """Rows strictly after ``values`` in ``ordering`` (lexicographic on the tuple).
+
+    The ``OR`` of the steps is led by the redundant bound on the first field (``received_on
+    <= x AND (received_on < x OR (received_on = x AND id < y))``): PostgreSQL uses that bound
+    as the start of the index range; on the ``OR`` alone it walks the index from its top and
+    filters every row before the cursor (page 500 of a township's ledger: 10 s at 1M cases)."""
     q = Q()
+    if len(ordering) > 1 and values and values[0] is not None:
+        first = ordering[0]
+        q = Q(**{f"{first.lstrip('-')}__{'lte' if first.startswith('-') else 'gte'}": values[0]})
+    steps = Q()
     for i, term in enumerate(ordering):
         field = term.lstrip("-")
         op = "lt" if term.startswith("-") else "gt"
         step = Q(**{f"{field}__{op}": values[i]})
         for prev_term, prev_value in zip(ordering[:i], values[:i], strict=True):
             step &= Q(**{prev_term.lstrip("-"): prev_value})
-        q |= step
-    return q
+        steps |= step
+    return q & steps
 
 
 def _value_of(obj: Any, field: str) -> Any:

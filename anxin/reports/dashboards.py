@@ -140,13 +140,49 @@ def _series(name: Any, by_month: dict[dt.date, int], period: Period, link: Any) 
     }
 
 
-def petitions_by(user: Any, period: Period, dim: str, root: Unit | None = None) -> dict[str, Any]:
-    """Petitions received per month, one series per channel, kind or category."""
+PETITION_DIMS = ("channel", "kind", "category_id")
+
+
+def petitions_received(
+    user: Any, period: Period, root: Unit | None = None
+) -> dict[str, dict[Any, dict[dt.date, int]]]:
+    """Petitions received per month by channel, by kind and by category: one grouped read of
+    the rollups for the three charts (a few thousand groups), not one per chart."""
+    grouped = (
+        petition_rows(user, root)
+        .filter(day__gte=period.start, day__lte=period.end)
+        .annotate(month=TruncMonth("day"))
+        .values("month", *PETITION_DIMS)
+        .annotate(n=Sum("received"))
+        .order_by()
+    )
+    out: dict[str, dict[Any, dict[dt.date, int]]] = {
+        dim: defaultdict(lambda: defaultdict(int)) for dim in PETITION_DIMS
+    }
+    for row in grouped:
+        month = row["month"]
+        if isinstance(month, dt.datetime):
+            month = month.date()
+        for dim in PETITION_DIMS:
+            out[dim][row[dim]][month] += int(row["n"] or 0)
+    return {dim: {k: dict(v) for k, v in by.items()} for dim, by in out.items()}
+
+
+def petitions_by(
+    user: Any,
+    period: Period,
+    dim: str,
+    root: Unit | None = None,
+    received: dict[str, dict[Any, dict[dt.date, int]]] | None = None,
+) -> dict[str, Any]:
+    """Petitions received per month, one series per channel, kind or category (``received``:
+    the counts of :func:`petitions_received`, when already read)."""
     from anxin.petitions.choices import Channel, Kind
     from anxin.petitions.models import Category
 
-    rows = petition_rows(user, root)
-    counts = _by_month(rows, period, dim if dim != "category" else "category_id", "received")
+    if received is None:
+        received = petitions_received(user, period, root)
+    counts = received[dim if dim != "category" else "category_id"]
     if dim == "channel":
         names: list[tuple[Any, Any, str]] = [(v, lbl, v) for v, lbl in Channel.choices]
         title = _("Petitions received by channel")
@@ -283,7 +319,8 @@ def overdue_by_unit(user: Any, root: Unit | None = None) -> dict[str, Any]:
     clocks = Clock.objects.restrict(user, "view").filter(state="running", due_on__lt=today)
     if root is not None:
         clocks = clocks.filter(unit__path__startswith=root.path)
-    grouped = clocks.values("subject_type", "unit__path").annotate(n=Count("id")).order_by()
+    # COUNT(*): the covering index of running clocks answers without reading the table
+    grouped = clocks.values("subject_type", "unit__path").annotate(n=Count("*")).order_by()
     kinds = {"petitions.petition": _("Petitions"), "safety.hazard": _("Hazards")}
     counts: dict[str, dict[str, int]] = {k: defaultdict(int) for k in kinds}
     for row in grouped:
@@ -315,10 +352,11 @@ def overdue_by_unit(user: Any, root: Unit | None = None) -> dict[str, Any]:
 
 def city_charts(user: Any, root: Unit | None = None) -> list[dict[str, Any]]:
     period = last_months()
+    received = petitions_received(user, period, root)
     return [
-        petitions_by(user, period, "channel", root),
-        petitions_by(user, period, "kind", root),
-        petitions_by(user, period, "category", root),
+        petitions_by(user, period, "channel", root, received),
+        petitions_by(user, period, "kind", root, received),
+        petitions_by(user, period, "category", root, received),
         hazards_found_closed(user, period, root),
         overdue_by_unit(user, root),
         accidents_by_grade(user, period, root),

@@ -32,7 +32,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Case, Count, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -559,8 +559,47 @@ def figures_for_units(
 
 
 def figures(*, user: Any, unit: Any, period: Period) -> list[Figure]:
-    """Every indicator for one unit: one query per indicator."""
-    return [figure(i, user=user, unit=unit, period=period) for i in all_indicators()]
+    """Every indicator for one unit: one query per source (petitions, hazards, sites,
+    accidents), each a single pass of conditional counts over the restricted items.
+
+    The filters are those of :func:`figures_for_units` (the same ``restrict``, universes and
+    numerators), each evaluated once per item in an inner query (as a boolean column, behind a
+    ``LIMIT`` that keeps PostgreSQL from inlining it again into every count that uses it) and
+    counted by the outer one: each figure still equals the length of its list."""
+    groups: dict[tuple[str, str], list[Indicator]] = {}
+    for ind in all_indicators():
+        groups.setdefault((ind.source, ind.permission), []).append(ind)
+    out: dict[str, Figure] = {}
+    for members in groups.values():
+        flags: dict[str, Any] = {}
+        aggregates: dict[str, Any] = {}
+        for n, ind in enumerate(members):
+            flags[f"u{n}"] = _flag(ind.universe(period, unit.path))
+            if ind.numerator is None:
+                aggregates[f"n{n}"] = Count("pk", filter=Q(**{f"u{n}": True}))
+                continue
+            flags[f"m{n}"] = _flag(ind.numerator(period, unit.path))
+            aggregates[f"d{n}"] = Count("pk", filter=Q(**{f"u{n}": True}))
+            aggregates[f"n{n}"] = Count("pk", filter=Q(**{f"u{n}": True, f"m{n}": True}))
+        inner = members[0].base(user).annotate(**flags).values("pk", *flags)[:_NO_LIMIT]
+        row = inner.aggregate(**aggregates)
+        for n, ind in enumerate(members):
+            out[ind.key] = Figure(
+                ind,
+                numerator=row[f"n{n}"],
+                denominator=None if ind.numerator is None else row[f"d{n}"],
+            )
+    return [out[i.key] for i in all_indicators()]
+
+
+def _flag(q: Q) -> Case:
+    """``q`` as a true/false column (false where SQL gives unknown, as a ``WHERE`` would; a
+    condition that can match nothing, such as ``name IN ()``, is plain false)."""
+    return Case(When(q, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+#: the inner query's LIMIT: never reached, there only to fence the flags (see :func:`figures`)
+_NO_LIMIT = 2**62
 
 
 def items(

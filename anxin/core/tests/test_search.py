@@ -320,10 +320,30 @@ def test_keyset_pages_of_a_search_are_one_query_plus_the_count(table, django_ass
         keyset_page(qs, ("-id",), cursor=second.next_cursor, limit=2, with_count=False)
 
 
-def test_the_filter_is_a_subquery_not_a_list_of_ids(table):
+def test_a_common_word_filters_by_a_subquery_not_a_list_of_ids(table, monkeypatch):
+    from anxin.core import search
+
     index_units(*PETITIONS)
+    monkeypatch.setattr(search, "RARE_MATCHES", 1)
     sql = str(search_filter(Unit.objects.all(), TABLE, "拆迁").query)
     assert f"IN (SELECT {'rowid' if connection.vendor == 'sqlite' else 'object_id'} FROM" in sql
+
+
+def test_a_rare_word_filters_by_its_ids_read_in_one_query(table, django_assert_num_queries):
+    """At most RARE_MATCHES matches: the ids, read first, so the planner knows how few."""
+    units = index_units("拆迁补偿", "征地拆迁", "物业乱收费")
+    with django_assert_num_queries(1):
+        qs = search_filter(Unit.objects.all(), TABLE, "拆迁")
+    sql = str(qs.query)
+    assert "SELECT rowid" not in sql and "SELECT object_id" not in sql
+    assert set(qs.values_list("pk", flat=True)) == {units[0].pk, units[1].pk}
+
+
+def test_a_word_in_no_text_lists_nothing_without_a_second_query(table, django_assert_num_queries):
+    index_units("拆迁补偿")
+    qs = search_filter(Unit.objects.all(), TABLE, "违建")
+    with django_assert_num_queries(0):
+        assert list(qs) == []
 
 
 # --- Rebuilding --------------------------------------------------------------------------------

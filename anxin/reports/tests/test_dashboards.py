@@ -217,3 +217,21 @@ def test_my_todo_holds_the_notices_my_unit_must_answer(personas: Any) -> None:
     # the issuer's side and another township have nothing to answer
     assert todo.todo_for(personas.parent) == []
     assert todo.todo_for(personas.sibling) == []
+
+
+def test_the_three_petition_charts_read_the_rollups_once(personas: Any, register: Any) -> None:
+    """By channel, by kind and by category: one grouped read of the daily rollups."""
+    from anxin.reports.dashboards import city_charts
+
+    today = timezone.localdate()
+    register(received_on=today, channel="web")
+    register(received_on=today - dt.timedelta(days=40), channel="phone")
+    with CaptureQueriesContext(connection) as ctx:
+        charts = city_charts(personas.viewer)
+    reads = [q["sql"] for q in ctx.captured_queries if "reports_petitiondaily" in q["sql"]]
+    assert len(reads) == 1
+    by_key = {c["key"]: c for c in charts}
+    for key in ("petitions_channel", "petitions_kind", "petitions_category"):
+        assert sum(sum(s["data"]) for s in by_key[key]["series"]) == 2, key
+    web = next(s for s in by_key["petitions_channel"]["series"] if s["name"] == "网上信访")
+    assert web["data"][-1] == 1
