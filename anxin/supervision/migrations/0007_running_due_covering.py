@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0006_idempotency'),
-        ('supervision', '0005_indicator_indexes'),
+        ('supervision', '0006_sweep_lean_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
