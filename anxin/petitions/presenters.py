@@ -15,6 +15,7 @@ from anxin.petitions.selectors import can_see_identity
 #: the timeline's steps as pages show them (the API and the audit trail keep the codes)
 EVENT_LABELS = {
     "registered": pgettext_lazy("petition event", "Registered"),
+    "repeat_matched": pgettext_lazy("petition event", "Related earlier cases found"),
     "forwarded": pgettext_lazy("petition event", "Forwarded"),
     "objected": pgettext_lazy("petition event", "Objection raised"),
     "objection_settled": pgettext_lazy("petition event", "Objection settled"),

@@ -24,12 +24,12 @@ from anxin.petitions.models import (
 )
 from anxin.petitions.services._common import (
     _event,
-    _link,
     _new_query_code,
     _next_number,
     query_digest,
     today,
 )
+from anxin.petitions.services.followup import petition_followup_enqueue
 
 # --- registration (items 1, 2) --------------------------------------------------------------
 
@@ -52,6 +52,7 @@ class ComplainantIn:
 class Registration:
     petition: Petition
     query_code: str
+    #: related cases are found after the commit (deferred intake): empty when acknowledging
     related: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -174,6 +175,7 @@ def petition_register(
         accused_unit=accused_unit,
         accused_person=accused_person.strip(),
         accused_user=accused_user if kind == Kind.ACCUSATION else None,
+        followup_pending=True,
     )
     Complainant.objects.bulk_create(
         [
@@ -196,24 +198,17 @@ def petition_register(
             for p in representatives
         ]
     )
-    _link(petition, unit, PetitionUnit.Role.REGISTERING)
-    _link(petition, unit, PetitionUnit.Role.HOLDING)
+    PetitionUnit.objects.bulk_create(  # a new case: no link exists yet
+        [
+            PetitionUnit(petition=petition, unit=unit, role=PetitionUnit.Role.REGISTERING),
+            PetitionUnit(petition=petition, unit=unit, role=PetitionUnit.Role.HOLDING),
+        ]
+    )
     for upload in files or []:
         attachment_add(actor=actor, owner=petition, upload=upload, public=public)
     clocks.start(actor=actor, petition=petition, name="accept_by", unit=unit, start_on=received_on)
-    from anxin.petitions.matching import find_related, index_petition
-
-    index_petition(petition)
-    related = find_related(petition)
-    flags: list[str] = []
-    if any(r["reason"] == "no_reacceptance" for r in related):
-        flags.append("no_reacceptance")
-    if related:
-        flags.append("possible_repeat")
-        petition.repeat_of_id = related[0]["pk"]
-    if flags or related:
-        petition.flags = flags
-        petition.save(update_fields=["flags", "repeat_of"])
+    # deferred intake: search tokens and repeat matching run after the commit (followup.py)
+    petition_followup_enqueue(petition.pk)
     _event(
         petition,
         "registered",
@@ -224,6 +219,5 @@ def petition_register(
         kind=kind,
         received_on=received_on.isoformat(),
         number=petition.number,
-        flags=flags,
     )
-    return Registration(petition, query_code, related)
+    return Registration(petition, query_code)
