@@ -8,6 +8,9 @@ from huey.contrib.djhuey import db_task
 @db_task(retries=3, retry_delay=10)
 def petition_followup_task(petition_id: int) -> bool:
     """The deferred part of an intake: search tokens and repeat matching (safe to rerun)."""
+    from anxin.core.audit import audit_seal
     from anxin.petitions.services import petition_followup
 
-    return petition_followup(petition_id=petition_id)
+    done = petition_followup(petition_id=petition_id)
+    audit_seal()  # the registration left its audit events to be sealed here
+    return done

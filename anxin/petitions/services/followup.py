@@ -97,11 +97,22 @@ def petition_followup_enqueue(petition_id: int) -> None:
 
 
 def petitions_followup_catch_up(*, older_than: timedelta = CATCH_UP_AFTER, batch: int = 200) -> int:
-    """Run the follow-up of pending cases registered before ``older_than`` ago; returns done."""
+    """Run the follow-up of every case still pending ``older_than`` after its registration
+    (the periodic job's step); returns how many were done. A case whose follow-up fails is
+    logged and left pending for the next run; the others go on."""
     cutoff = timezone.now() - older_than
-    ids = list(
-        Petition.objects.filter(followup_pending=True, registered_at__lt=cutoff)
-        .order_by("id")
-        .values_list("id", flat=True)[:batch]
-    )
-    return sum(petition_followup(petition_id=pk) for pk in ids)
+    done, after = 0, 0
+    while True:
+        ids = list(
+            Petition.objects.filter(followup_pending=True, registered_at__lt=cutoff, id__gt=after)
+            .order_by("id")
+            .values_list("id", flat=True)[:batch]
+        )
+        for pk in ids:
+            try:
+                done += petition_followup(petition_id=pk)
+            except Exception:
+                logger.exception("petition %s: follow-up failed; the next run retries", pk)
+        if len(ids) < batch:
+            return done
+        after = ids[-1]

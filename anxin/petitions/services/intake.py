@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from anxin.core.attachments import attachment_add
+from anxin.core.audit import audit_seal_deferred
 from anxin.core.identifiers import id_number_is_valid, normalize_id_number
 from anxin.core.models import Unit, User
 from anxin.core.scoping import unit_in_scope
@@ -87,6 +88,7 @@ def _validate_people(
     return errors
 
 
+@audit_seal_deferred()  # sealed by the follow-up task (or the minute job), not in the request
 @transaction.atomic
 def petition_register(
     *,
