@@ -88,7 +88,12 @@ def petitions_create(request: AuthedHttpRequest, payload: PetitionIn) -> Status[
     return Status(
         201,
         petition_detail(
-            petition, request.user, related=result.related, query_code=result.query_code
+            petition,
+            request.user,
+            related=result.related,
+            query_code=result.query_code,
+            complainants=result.complainants,
+            deadlines=result.deadlines,
         ),
     )
 

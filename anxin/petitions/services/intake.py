@@ -55,6 +55,9 @@ class Registration:
     query_code: str
     #: related cases are found after the commit (deferred intake): empty when acknowledging
     related: list[dict[str, Any]] = field(default_factory=list)
+    #: what the acknowledgement shows, as written (no second read): petitioners, deadlines
+    complainants: list[Complainant] = field(default_factory=list)
+    deadlines: dict[str, str] = field(default_factory=dict)
 
 
 def _validate_people(
@@ -179,7 +182,7 @@ def petition_register(
         accused_user=accused_user if kind == Kind.ACCUSATION else None,
         followup_pending=True,
     )
-    Complainant.objects.bulk_create(
+    people = Complainant.objects.bulk_create(
         [
             Complainant(
                 petition=petition,
@@ -208,7 +211,9 @@ def petition_register(
     )
     for upload in files or []:
         attachment_add(actor=actor, owner=petition, upload=upload, public=public)
-    clocks.start(actor=actor, petition=petition, name="accept_by", unit=unit, start_on=received_on)
+    clock = clocks.start(
+        actor=actor, petition=petition, name="accept_by", unit=unit, start_on=received_on
+    )
     # deferred intake: search tokens and repeat matching run after the commit (followup.py)
     petition_followup_enqueue(petition.pk)
     _event(
@@ -222,4 +227,9 @@ def petition_register(
         received_on=received_on.isoformat(),
         number=petition.number,
     )
-    return Registration(petition, query_code)
+    return Registration(
+        petition,
+        query_code,
+        complainants=people,
+        deadlines={clock.name: clock.due_on.isoformat()},
+    )

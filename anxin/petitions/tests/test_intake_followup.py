@@ -193,5 +193,5 @@ def test_the_api_acknowledges_with_a_fixed_number_of_queries(
 
 
 #: key + roles, category, unit; the transaction (counter, case, petitioner, links, the clock with
-#: its calendar and audit event, timeline, audit, rollup); the answer (scope, petitioners, clocks)
-QUERIES = 27
+#: its calendar and audit event, timeline, audit, rollup); the answer (the registrant's scope)
+QUERIES = 25
