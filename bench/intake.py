@@ -10,16 +10,26 @@ view) on a free loopback port, then for ``--seconds`` each:
 2. the same threads POST the same JSON to ``/bench/bare/``, a plain Django view that parses it
    and answers 201 — the cost of the server, the middleware and the framework alone.
 
+Both paths are first warmed for ``--warmup`` seconds (untimed: imports, connections,
+prepared plans) so that the ratio compares steady states.
+
 ``intake_vs_bare`` = (petitions/s) / (bare requests/s). Every acknowledged petition (201 with
-an id) is then looked up in the database: ``intake lost`` counts acknowledged petitions not
-stored (must be 0) and ``intake duplicated`` rows stored twice. The web workers' resident
-memory after the run is reported too (``web worker RSS``).
+an id, the warm-up's too) is then looked up in the database: ``intake lost`` counts
+acknowledged petitions not stored (must be 0) and ``intake duplicated`` rows stored twice. The
+web workers' resident memory after the run is reported too (``web worker RSS``).
+
+Intake is deferred (docs/performance.md): the search tokens and repeat matching of each case
+run after its commit in a Huey task. ``intake follow-up pending`` is how many acknowledged
+cases still wait for it when the timed run ends; with ``--consumer`` a Huey consumer (one
+worker) runs beside gunicorn during the whole measurement — competing for the same cores, as
+in production — and ``intake follow-up drained`` is how long after the run the last one took.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import signal
@@ -61,6 +71,11 @@ def start_gunicorn(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
             time.sleep(0.3)
     proc.kill()
     raise RuntimeError("gunicorn did not start")
+
+
+def start_consumer(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "manage.py", "run_huey", "--workers", "1", "--quiet"]
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
 
 
 def worker_rss_mb(master: int) -> list[float]:
@@ -128,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--items", type=int, required=True)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--consumer", action="store_true", help="run a Huey consumer beside")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     _setup()
@@ -161,12 +178,14 @@ def main(argv: list[str] | None = None) -> int:
     assert category is not None
     run = uuid.uuid4().hex[:8]
 
+    serial = itertools.count()  # every body's title is unique across the phases
+
     def body(n: int, i: int) -> dict[str, Any]:
         return {
             "channel": "web",
             "kind": "claim",
             "category": category.code,
-            "title": f"压测{run}-{n}-{i} 小区噪音扰民",
+            "title": f"压测{run}-{n}-{next(serial)} 小区噪音扰民",
             "content": "晚上十点以后广场舞音响声音很大，影响老人和孩子休息，请求协调处理。",
             "unit": city.code,
             "complainants": [{"name": "张三", "phone": "13800000000"}],
@@ -175,20 +194,37 @@ def main(argv: list[str] | None = None) -> int:
     port = free_port()
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="bench.settings", PYTHONPATH=str(ROOT))
     proc = start_gunicorn(port, env)
+    consumer = start_consumer(env) if args.consumer else None
     bench = Bench(args.db, args.items)
+    drained: float | None = None
     try:
         headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
+        bare_headers = {"Content-Type": "application/json"}
+        _l, warm_acked, warm_failed = hammer(
+            port, "/api/v1/petitions", body, headers, args.clients, args.warmup
+        )
+        hammer(port, "/bench/bare/", body, bare_headers, args.clients, args.warmup)
         lat, acked, failed = hammer(
             port, "/api/v1/petitions", body, headers, args.clients, args.seconds
         )
+        ended = time.monotonic()
+        titles = [a["title"] for a in warm_acked + acked]
+        pending = Petition.objects.filter(title__in=titles, followup_pending=True).count()
         bare_lat, bare_acked, bare_failed = hammer(
-            port, "/bench/bare/", body, {"Content-Type": "application/json"}, args.clients,
-            args.seconds,
-        )  # fmt: skip
+            port, "/bench/bare/", body, bare_headers, args.clients, args.seconds
+        )
         rss = worker_rss_mb(proc.pid)
+        if consumer is not None:
+            while time.monotonic() - ended < 300:
+                if not Petition.objects.filter(title__in=titles, followup_pending=True).exists():
+                    drained = time.monotonic() - ended
+                    break
+                time.sleep(0.5)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+        for p in (proc, consumer):
+            if p is not None:
+                os.killpg(p.pid, signal.SIGTERM)
+                p.wait(timeout=30)
     rate = len(acked) / args.seconds
     bare_rate = len(bare_acked) / args.seconds
     bench.add("intake petitions/s", rate, "req/s")
@@ -196,8 +232,12 @@ def main(argv: list[str] | None = None) -> int:
     bench.add("bare view requests/s", bare_rate, "req/s")
     bench.add("intake_vs_bare", rate / bare_rate if bare_rate else 0.0, "ratio", 0.4,
               higher_is_better=True)  # fmt: skip
-    bench.add("intake failed requests", failed + bare_failed, "requests", 0)
-    titles = [a["title"] for a in acked]
+    bench.add("bare p95", pctl(bare_lat, 0.95) if bare_lat else 0.0, "ms")
+    bench.add("intake failed requests", failed + warm_failed + bare_failed, "requests", 0)
+    bench.add("intake follow-up pending at the end", pending, "petitions")
+    if consumer is not None:
+        # the bare run came in between: this is an upper bound of the catch-up time
+        bench.add("intake follow-up drained after", drained if drained is not None else -1, "s")
     stored = dict(
         Petition.objects.filter(title__in=titles).values_list("title").annotate(n=Count("id"))
     )

@@ -20,6 +20,19 @@ def audit_seal_job() -> int:
     return audit_seal()
 
 
+@db_periodic_task(crontab(minute="*"))
+@lock_task("petitions-followup-catch-up")
+def petitions_followup_catch_up_job() -> int:
+    """Deferred intake: index and match the cases whose follow-up task never ran (a crash
+    between commit and enqueue, a lost queue); safe to rerun (each case is done once)."""
+    from anxin.core.audit import audit_seal
+    from anxin.petitions.services import petitions_followup_catch_up
+
+    done = petitions_followup_catch_up()
+    audit_seal()
+    return done
+
+
 @db_periodic_task(crontab(hour="1", minute="10"))
 @lock_task("petitions-close-due")
 def petitions_close_due_job() -> int:

@@ -48,7 +48,8 @@ run_db() {  # $1 = postgresql | sqlite; DATABASE_URL set
     "$PY" -m bench.measure --db "$db" --items "$PETITIONS" --repeat "$REPEAT" \
         --import-rows "${BENCH_IMPORT_ROWS:-$IMPORT}" --out "$OUT/measure-$db.json"
     echo "== $db: intake under gunicorn"
-    "$PY" -m bench.intake --db "$db" --items "$PETITIONS" --out "$OUT/intake-$db.json"
+    # with a Huey consumer beside gunicorn: the deferred intake's follow-up competes for the cores
+    "$PY" -m bench.intake --db "$db" --items "$PETITIONS" --consumer --out "$OUT/intake-$db.json"
     echo "== $db: done in $(($(date +%s) - started)) s"
 }
 

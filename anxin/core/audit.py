@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -65,6 +67,26 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+#: inside :func:`audit_seal_deferred`: events are sealed by a task or the minute job
+_seal_deferred: ContextVar[bool] = ContextVar("anxin_audit_seal_deferred", default=False)
+
+
+@contextmanager
+def audit_seal_deferred() -> Iterator[None]:
+    """Leave the sealing of the events recorded in this block to a background task.
+
+    For hot write paths (the deferred intake of petitions): the request does not wait on the
+    chain head's lock after its commit; the caller enqueues a task that calls
+    :func:`audit_seal`, and the periodic ``audit_seal_job`` seals whatever is left within a
+    minute. The events are in the database either way, in the writer's transaction.
+    """
+    token = _seal_deferred.set(True)
+    try:
+        yield
+    finally:
+        _seal_deferred.reset(token)
+
+
 def audit_record(
     *,
     actor: Any,
@@ -103,6 +125,8 @@ def audit_record(
 
 def _seal_on_commit() -> None:
     # One seal per transaction is enough: it seals everything committed before it.
+    if _seal_deferred.get():  # a task or the minute job seals them (audit_seal_deferred)
+        return
     connection = transaction.get_connection()
     if not any(entry[1] is _seal_after_commit for entry in connection.run_on_commit):
         transaction.on_commit(_seal_after_commit)

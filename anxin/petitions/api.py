@@ -84,11 +84,16 @@ def petitions_create(request: AuthedHttpRequest, payload: PetitionIn) -> Status[
         accused_person=payload.accused_person,
         accused_user=accused_account(payload.accused_user),
     )
-    petition = selectors.petition_get_for_user(user=request.user, id=str(result.petition.uid))
+    petition = selectors.petition_registered_for_user(user=request.user, petition=result.petition)
     return Status(
         201,
         petition_detail(
-            petition, request.user, related=result.related, query_code=result.query_code
+            petition,
+            request.user,
+            related=result.related,
+            query_code=result.query_code,
+            complainants=result.complainants,
+            deadlines=result.deadlines,
         ),
     )
 

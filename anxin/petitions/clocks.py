@@ -26,9 +26,10 @@ def start(
     days: int | None = None,
     responsible: Any = None,
     leader: Any = None,
-) -> None:
+) -> Any:
+    """Start one of the case's clocks; returns the supervision ``Clock`` row."""
     rule = CLOCKS[name]
-    clock_services.clock_start(
+    return clock_services.clock_start(
         actor=actor,
         subject_type=SUBJECT,
         subject_id=petition.pk,

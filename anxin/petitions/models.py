@@ -151,6 +151,9 @@ class Petition(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
     )
     flags = models.JSONField(default=list, blank=True)
+    #: deferred intake: search tokens and repeat matching not yet done for this case
+    #: (``petition_followup``, run by a Huey task after commit and by the catch-up job)
+    followup_pending = models.BooleanField(default=False, db_default=False)
     is_backlog = models.BooleanField(_("backlog case"), default=False)
     backlog_since = models.DateField(_("backlog since"), null=True, blank=True)
     backlog_target_on = models.DateField(_("target date for clearing"), null=True, blank=True)
@@ -191,6 +194,10 @@ class Petition(models.Model):
             ),
             # the indicators' cohort "closed in the period" (reports)
             models.Index(fields=["status", "closed_at"], name="petition_closed"),
+            # the intake follow-up's catch-up job: the few cases whose follow-up has not run
+            models.Index(
+                fields=["id"], condition=Q(followup_pending=True), name="petition_followup"
+            ),
             # the daily anonymisation: closed cases whose identities are still kept
             models.Index(
                 fields=["closed_at"],

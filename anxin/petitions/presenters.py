@@ -15,6 +15,7 @@ from anxin.petitions.selectors import can_see_identity
 #: the timeline's steps as pages show them (the API and the audit trail keep the codes)
 EVENT_LABELS = {
     "registered": pgettext_lazy("petition event", "Registered"),
+    "repeat_matched": pgettext_lazy("petition event", "Related earlier cases found"),
     "forwarded": pgettext_lazy("petition event", "Forwarded"),
     "objected": pgettext_lazy("petition event", "Objection raised"),
     "objection_settled": pgettext_lazy("petition event", "Objection settled"),
@@ -145,10 +146,17 @@ def petition_detail(
     *,
     related: list[dict[str, Any]] | None = None,
     query_code: str | None = None,
+    complainants: list[Complainant] | None = None,
+    deadlines: dict[str, str] | None = None,
 ) -> dict[str, Any]:
+    """One case in full; ``complainants`` and ``deadlines`` when the caller has just written
+    them (the acknowledgement of an intake), else read here."""
     identity = can_see_identity(user, p) if user is not None else False
-    people = list(p.complainants.all()) if not p.anonymous else []
-    data = petition_out(p, deadlines_for([p])[p.pk])
+    if p.anonymous:
+        people: list[Complainant] = []
+    else:
+        people = complainants if complainants is not None else list(p.complainants.all())
+    data = petition_out(p, deadlines if deadlines is not None else deadlines_for([p])[p.pk])
     data.update(
         {
             "content": p.content,

@@ -48,6 +48,21 @@ def petition_get_for_user(*, user: Any, id: str, action: str = "view") -> Petiti
     )
 
 
+def petition_registered_for_user(*, user: Any, petition: Petition) -> Petition:
+    """The case just registered by ``user``, as :func:`petition_get_for_user` would give it.
+
+    The acknowledgement of an intake: the registering service's own instance (its units and
+    category already attached, nothing else set yet) after one scoped ``exists`` — 404 when
+    the registrant may not see it (an accusation naming them) — instead of re-reading it with
+    a dozen joins.
+    """
+    if not Petition.objects.restrict(user, "view").filter(pk=petition.pk).exists():
+        from django.http import Http404
+
+        raise Http404
+    return petition
+
+
 def petition_by_query_code(code: str) -> Petition | None:
     """The portal's lookup: the query code is the petitioner's secret (no enumeration)."""
     from anxin.petitions.services import query_digest

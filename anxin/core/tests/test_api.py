@@ -9,7 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from anxin.core.models import ApiKey, AuditEvent
-from anxin.core.services import api_key_create, api_key_revoke
+from anxin.core.services import api_key_create, api_key_digest, api_key_revoke
 
 pytestmark = [pytest.mark.django_db]
 
@@ -166,3 +166,29 @@ def test_keys_never_act_as_an_administrator(personas):
     role_assign(actor=None, user=personas.viewer, role=Role.AUDITOR, unit=personas.city.C)
     response = Client().get("/api/v1/units", **bearer(raw))
     assert response.status_code == 403 and response.json()["code"] == "account_policy"
+
+
+def test_a_near_miss_key_gets_the_same_answer_and_keys_compare_in_constant_time(
+    personas, monkeypatch
+):
+    """A key is checked by its SM3 digest (indexed, no slow hash) and compared again with
+    ``hmac.compare_digest``; one changed character is refused like any unknown key."""
+    from anxin.core import apiauth
+
+    _key, raw = api_key_create(actor=None, user=personas.clerk, name="t")
+    near = raw[:-1] + ("A" if raw[-1] != "A" else "B")
+    response = Client().get("/api/v1/units", **bearer(near))
+    assert response.status_code == 401
+    assert (
+        response.json()["message"] == "请先登录，或提供有效的 API 密钥（Authorization: Bearer）。"
+    )
+    compared: list[tuple[str, str]] = []
+    real = apiauth.hmac.compare_digest
+
+    def spy(a: str, b: str) -> bool:
+        compared.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(apiauth.hmac, "compare_digest", spy)
+    assert Client().get("/api/v1/units", **bearer(raw)).status_code == 200
+    assert compared == [(ApiKey.objects.get(name="t").digest, api_key_digest(raw))]

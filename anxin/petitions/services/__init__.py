@@ -13,6 +13,7 @@ from anxin.petitions.services._common import (  # noqa: F401
     today,
 )
 from anxin.petitions.services.dispatch import *  # noqa: F401,F403
+from anxin.petitions.services.followup import *  # noqa: F401,F403
 from anxin.petitions.services.handling import *  # noqa: F401,F403
 from anxin.petitions.services.hazards import petition_to_hazard  # noqa: F401
 from anxin.petitions.services.intake import *  # noqa: F401,F403

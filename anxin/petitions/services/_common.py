@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,10 +43,17 @@ def _new_query_code() -> str:
 
 
 def _next_number(year: int) -> str:
-    Counter.objects.get_or_create(name="XF", year=year)
-    Counter.objects.filter(name="XF", year=year).update(value=F("value") + 1)
-    value = Counter.objects.select_for_update().get(name="XF", year=year).value
-    return f"XF{year}{value:07d}"
+    """The year's next case number; the counter row stays locked until the caller commits."""
+    table = connection.ops.quote_name(Counter._meta.db_table)
+    sql = f"UPDATE {table} SET value = value + 1 WHERE name = %s AND year = %s RETURNING value"
+    with connection.cursor() as cursor:  # one statement (PostgreSQL; SQLite >= 3.35)
+        cursor.execute(sql, ["XF", year])
+        row = cursor.fetchone()
+    if row is None:  # the year's first case
+        Counter.objects.get_or_create(name="XF", year=year)
+        Counter.objects.filter(name="XF", year=year).update(value=F("value") + 1)
+        row = (Counter.objects.select_for_update().get(name="XF", year=year).value,)
+    return f"XF{year}{row[0]:07d}"
 
 
 def today() -> date:

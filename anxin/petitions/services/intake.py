@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from anxin.core.attachments import attachments_add
+from anxin.core.audit import audit_seal_deferred
 from anxin.core.identifiers import id_number_is_valid, normalize_id_number
 from anxin.core.models import Unit, User
 from anxin.core.scoping import unit_in_scope
@@ -24,12 +25,12 @@ from anxin.petitions.models import (
 )
 from anxin.petitions.services._common import (
     _event,
-    _link,
     _new_query_code,
     _next_number,
     query_digest,
     today,
 )
+from anxin.petitions.services.followup import petition_followup_enqueue
 
 # --- registration (items 1, 2) --------------------------------------------------------------
 
@@ -52,7 +53,11 @@ class ComplainantIn:
 class Registration:
     petition: Petition
     query_code: str
+    #: related cases are found after the commit (deferred intake): empty when acknowledging
     related: list[dict[str, Any]] = field(default_factory=list)
+    #: what the acknowledgement shows, as written (no second read): petitioners, deadlines
+    complainants: list[Complainant] = field(default_factory=list)
+    deadlines: dict[str, str] = field(default_factory=dict)
 
 
 def _validate_people(
@@ -86,6 +91,7 @@ def _validate_people(
     return errors
 
 
+@audit_seal_deferred()  # sealed by the follow-up task (or the minute job), not in the request
 @transaction.atomic
 def petition_register(
     *,
@@ -174,8 +180,9 @@ def petition_register(
         accused_unit=accused_unit,
         accused_person=accused_person.strip(),
         accused_user=accused_user if kind == Kind.ACCUSATION else None,
+        followup_pending=True,
     )
-    Complainant.objects.bulk_create(
+    people = Complainant.objects.bulk_create(
         [
             Complainant(
                 petition=petition,
@@ -196,23 +203,18 @@ def petition_register(
             for p in representatives
         ]
     )
-    _link(petition, unit, PetitionUnit.Role.REGISTERING)
-    _link(petition, unit, PetitionUnit.Role.HOLDING)
+    PetitionUnit.objects.bulk_create(  # a new case: no link exists yet
+        [
+            PetitionUnit(petition=petition, unit=unit, role=PetitionUnit.Role.REGISTERING),
+            PetitionUnit(petition=petition, unit=unit, role=PetitionUnit.Role.HOLDING),
+        ]
+    )
     attachments_add(actor=actor, owner=petition, uploads=files or [], public=public)
-    clocks.start(actor=actor, petition=petition, name="accept_by", unit=unit, start_on=received_on)
-    from anxin.petitions.matching import find_related, index_petition
-
-    index_petition(petition)
-    related = find_related(petition)
-    flags: list[str] = []
-    if any(r["reason"] == "no_reacceptance" for r in related):
-        flags.append("no_reacceptance")
-    if related:
-        flags.append("possible_repeat")
-        petition.repeat_of_id = related[0]["pk"]
-    if flags or related:
-        petition.flags = flags
-        petition.save(update_fields=["flags", "repeat_of"])
+    clock = clocks.start(
+        actor=actor, petition=petition, name="accept_by", unit=unit, start_on=received_on
+    )
+    # deferred intake: search tokens and repeat matching run after the commit (followup.py)
+    petition_followup_enqueue(petition.pk)
     _event(
         petition,
         "registered",
@@ -223,6 +225,10 @@ def petition_register(
         kind=kind,
         received_on=received_on.isoformat(),
         number=petition.number,
-        flags=flags,
     )
-    return Registration(petition, query_code, related)
+    return Registration(
+        petition,
+        query_code,
+        complainants=people,
+        deadlines={clock.name: clock.due_on.isoformat()},
+    )

@@ -18,8 +18,9 @@ def litigation(db: None) -> DeclineReason:
 
 
 @pytest.fixture
-def register(personas: Any, claim_category: Category):
-    """Register a claim with the clerk at the city (city-wide dispatch)."""
+def register(personas: Any, claim_category: Category, django_capture_on_commit_callbacks: Any):
+    """Register a claim with the clerk at the city (city-wide dispatch), then run what runs
+    after the commit (the deferred intake's follow-up: search tokens, repeat matching)."""
     from anxin.petitions.services import ComplainantIn, petition_register
 
     def make(**overrides: Any):
@@ -41,6 +42,9 @@ def register(personas: Any, claim_category: Category):
             ],
         }
         kwargs.update(overrides)
-        return petition_register(**kwargs)
+        with django_capture_on_commit_callbacks(execute=True):
+            registration = petition_register(**kwargs)
+        registration.petition.refresh_from_db()
+        return registration
 
     return make
