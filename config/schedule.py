@@ -85,6 +85,15 @@ def idempotency_keys_purge_job() -> int:
     return idempotency_keys_purge()
 
 
+@db_periodic_task(crontab(hour="3", minute="50"))
+@lock_task("expired-sessions-purge")
+def expired_sessions_purge_job() -> int:
+    """Delete expired sessions from the database (daily): nothing of a session stays after it."""
+    from anxin.core.services import expired_sessions_purge
+
+    return expired_sessions_purge()
+
+
 @db_periodic_task(crontab(hour="2", minute="30"))
 @lock_task("personal-data-anonymise")
 def personal_data_anonymise_job() -> int:

@@ -25,6 +25,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -104,7 +105,7 @@ def main() -> int:
     }
     data_url = reverse("helpdesk:datatables_ticket_list", args=[query_to_base64(default)])
 
-    def get(url: str, params: dict[str, object] | None = None) -> float:
+    def get(url: str, params: dict[str, Any] | None = None) -> float:
         start = time.perf_counter()
         response = client.get(url, params or {})
         elapsed = (time.perf_counter() - start) * 1000

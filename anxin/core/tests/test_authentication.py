@@ -163,6 +163,27 @@ def test_idle_sessions_expire_after_30_minutes_of_inactivity():
     assert settings.SESSION_SAVE_EVERY_REQUEST is True
 
 
+def test_expired_sessions_are_deleted_by_the_daily_job(personas):
+    """Residual information (8.1.4.10): an idle session's row does not outlive its expiry."""
+    import datetime as dt
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from config.schedule import expired_sessions_purge_job
+
+    idle, active = Client(), Client()
+    idle.force_login(personas.clerk)
+    active.force_login(personas.member)
+    idle_key = idle.session.session_key
+    Session.objects.filter(session_key=idle_key).update(
+        expire_date=timezone.now() - dt.timedelta(minutes=1)
+    )
+    assert expired_sessions_purge_job.call_local() == 1
+    assert not Session.objects.filter(session_key=idle_key).exists()
+    assert Session.objects.filter(session_key=active.session.session_key).exists()
+
+
 def test_anyone_who_enrolled_a_second_factor_must_use_it(personas):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
