@@ -416,8 +416,8 @@ def _deliver_locked(limit: int, now: dt.datetime) -> int:
     rolls its chunk back: those messages are due again at once and are sent again (at least
     once, as for any gateway) — at most one chunk. Rows left ``sending`` by a claim of
     :func:`outbox_claim` are taken when their lease lapses, as on the claim path.
-    Queries per chunk: one to lock and read, one to record the e-mails, one per text message
-    and per failure.
+    Queries per chunk: one to lock and read, one for the phones when it holds text messages,
+    one to record the e-mails, one per text message and per failure.
     """
     max_attempts = int(setting("outbox_max_attempts"))
     sent = taken = 0
