@@ -10,7 +10,8 @@ a fixed number of statements, whatever the number of clocks:
    no row for it yet, **ignoring conflicts** on the unique ``(clock, level)``, each row marked
    with this batch's ``run`` token; then ``INSERT INTO notification … SELECT`` for the
    recipients of exactly the rows marked with that token, and the same for the outbox (e-mail,
-   SMS) according to the recipients' preferences;
+   SMS) according to the recipients' preferences (on PostgreSQL the three are one statement,
+   a chain of data-modifying ``WITH`` queries: :meth:`_Sql.step`);
 3. one audit event listing what the batch recorded; after commit, the signals
    :data:`~anxin.supervision.signals.deadline_warning` and
    :data:`~anxin.supervision.signals.clocks_overdue` with the clock ids.
