@@ -10,7 +10,8 @@ a fixed number of statements, whatever the number of clocks:
    no row for it yet, **ignoring conflicts** on the unique ``(clock, level)``, each row marked
    with this batch's ``run`` token; then ``INSERT INTO notification … SELECT`` for the
    recipients of exactly the rows marked with that token, and the same for the outbox (e-mail,
-   SMS) according to the recipients' preferences;
+   SMS) according to the recipients' preferences (on PostgreSQL the three are one statement,
+   a chain of data-modifying ``WITH`` queries: :meth:`_Sql.step`);
 3. one audit event listing what the batch recorded; after commit, the signals
    :data:`~anxin.supervision.signals.deadline_warning` and
    :data:`~anxin.supervision.signals.clocks_overdue` with the clock ids.
@@ -182,23 +183,26 @@ class _Sql:
 
     # --- who is told ------------------------------------------------------------------------
 
-    def recipients(self, level: str, run: str) -> tuple[str, list[Any]]:
+    def recipients(self, level: str, run: str, source: str = "") -> tuple[str, list[Any]]:
         """The rows this batch claimed for ``level``, one per person told, with what the texts
         need: ``clock_id, user_id, subject_type, name, due_on, unit_name``.
 
         The branches of the union are disjoint (named person / nobody named; a role is held
         once per unit), so ``UNION ALL``: no sort to remove duplicates that cannot occur (and
         the inserts ignore conflicts on their unique keys anyway).
+
+        ``source``: a ``WITH`` query of the same statement holding the claimed rows'
+        ``clock_id`` (PostgreSQL's chain, :meth:`step`) instead of the escalation table.
         """
         cols = (
             "e.clock_id, {uid} AS user_id, c.subject_type, c.name, c.due_on, cu.name AS unit_name"
         )
         mine = (
-            f"FROM {self.esc} e JOIN {self.clock} c ON c.id = e.clock_id "
+            f"FROM {source or self.esc} e JOIN {self.clock} c ON c.id = e.clock_id "
             f"JOIN {self.unit} cu ON cu.id = c.unit_id "
         )
-        where = "WHERE e.run = %s AND e.level = %s"
-        key = [run, level]
+        where = "WHERE %s = %s" if source else "WHERE e.run = %s AND e.level = %s"
+        key: list[Any] = [1, 1] if source else [run, level]
         head = Role.UNIT_HEAD.value
         parts: list[str] = []
         params: list[Any] = []
@@ -280,9 +284,12 @@ class _Sql:
         body_params = [*clock_params, _("due on") + " "]
         return title_sql, body_sql, [*title_params, *body_params]
 
-    def notify(self, level: str, run: str, now: dt.datetime) -> tuple[str, list[Any]]:
-        """Inbox entries for the active recipients of the rows this batch claimed."""
-        rec_sql, rec_params = self.recipients(level, run)
+    def notify(
+        self, level: str, run: str, now: dt.datetime, rec: tuple[str, list[Any]] | None = None
+    ) -> tuple[str, list[Any]]:
+        """Inbox entries for the active recipients of the rows this batch claimed (``rec``:
+        another query of them)."""
+        rec_sql, rec_params = rec or self.recipients(level, run)
         title_sql, body_sql, text_params = self.texts(level)
         kind = KIND_WARNING if level == EscalationLevel.WARNING else KIND_OVERDUE
         sql = (
@@ -305,11 +312,13 @@ class _Sql:
             True,
         ]
 
-    def queue(self, level: str, run: str, now: dt.datetime) -> tuple[str, list[Any]]:
+    def queue(
+        self, level: str, run: str, now: dt.datetime, rec: tuple[str, list[Any]] | None = None
+    ) -> tuple[str, list[Any]]:
         """Outbox rows (e-mail and text message, in one statement) for the same recipients,
         per their preferences and addresses: the inbox entry's title, its text and link."""
         kind = KIND_WARNING if level == EscalationLevel.WARNING else KIND_OVERDUE
-        rec_sql, rec_params = self.recipients(level, run)
+        rec_sql, rec_params = rec or self.recipients(level, run)
         title_sql, body_sql, text_params = self.texts(level)
         email, sms = Channel.EMAIL.value, Channel.SMS.value
         sql = (
@@ -347,6 +356,31 @@ class _Sql:
             bool(setting("sms_by_default")),
             True,
         ]
+
+    def step(self, level: str, run: str, lo: int, hi: int, now: dt.datetime) -> tuple[str, list]:
+        """PostgreSQL: one step in one statement, a chain of data-modifying ``WITH`` queries:
+        the claim (``RETURNING`` the clock ids it inserted), its recipients computed once
+        (materialized), the inbox entries and the outbox rows; the statement's one row is the
+        number of inbox entries created.
+
+        The same rows as :meth:`claim`, :meth:`notify` and :meth:`queue` run one after the
+        other: the recipients come from exactly the escalation rows this statement inserted
+        (``RETURNING`` of the claim, which skipped the conflicting ones), so the guarantees
+        hold — a step notified only by the batch that claimed it, in the same transaction.
+        """
+        claim_sql, claim_params = self.claim(level, run, lo, hi, now)
+        rec_sql, rec_params = self.recipients(level, run, source="new_esc")
+        rec: tuple[str, list[Any]] = ("SELECT * FROM rec", [])
+        notify_sql, notify_params = self.notify(level, run, now, rec)
+        queue_sql, queue_params = self.queue(level, run, now, rec)
+        sql = (
+            f"WITH new_esc AS ({claim_sql} RETURNING clock_id), "
+            f"rec AS MATERIALIZED ({rec_sql}), "
+            f"new_notif AS ({notify_sql} RETURNING 1), "
+            f"new_out AS ({queue_sql} RETURNING 1) "
+            f"SELECT COUNT(*) FROM new_notif"
+        )
+        return sql, [*claim_params, *rec_params, *notify_params, *queue_params]
 
 
 #: the order the steps are taken in a batch
@@ -432,7 +466,12 @@ def _sweep_batch(
         if upper is None:
             return None
         created = 0
+        chain = connection.vendor == "postgresql"
         for level in STEPS:
+            if chain:  # one statement per step
+                cur.execute(*sql.step(level, run, after, upper, now))
+                created += int(cur.fetchone()[0])
+                continue
             cur.execute(*sql.claim(level, run, after, upper, now))
             cur.execute(*sql.notify(level, run, now))
             created += max(cur.rowcount, 0)

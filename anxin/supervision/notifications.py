@@ -342,6 +342,8 @@ def outbox_deliver(*, limit: int = 100, now: dt.datetime | None = None) -> int:
     channel to read, one per chunk of e-mails to record; one per text message.
     """
     now = now if now is not None else timezone.now()
+    if connection.vendor == "postgresql":
+        return _deliver_locked(limit, now)
     token, ids, claimed = _claim(limit, now)
     if not claimed:
         return 0
@@ -366,9 +368,98 @@ def outbox_deliver(*, limit: int = 100, now: dt.datetime | None = None) -> int:
     return sent
 
 
-def _row(message: _Out, token: str) -> Any:
-    """The message's row, as long as this run's claim holds."""
+def _locked(size: int, now: dt.datetime) -> list[_Out]:
+    """PostgreSQL: up to ``size`` due messages, oldest first, locked for this transaction
+    (``FOR UPDATE SKIP LOCKED``: rows another sender holds are passed over, not waited for).
+    ``attempts`` is the attempt being made (the claim's increment, done when recording)."""
+    due = Q(status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING], next_attempt_at__lte=now)
+    rows = list(
+        OutboxMessage.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(due)
+        .order_by("next_attempt_at", "id")
+        .values_list(
+            "id",
+            "channel",
+            "subject",
+            "body",
+            "attempts",
+            "user_id",
+            "user__is_active",
+            "user__email",
+        )[:size]
+    )
+    # phones (SM4-encrypted) are read and decrypted for text messages only
+    texting = {uid for _pk, channel, *_r, uid, _a, _e in rows if channel != Channel.EMAIL}
+    phones = dict(User.objects.filter(pk__in=texting).values_list("pk", "phone")) if texting else {}
+    return [
+        _Out(
+            pk,
+            channel,
+            subject,
+            body,
+            attempts + 1,
+            uid,
+            str((email if channel == Channel.EMAIL else phones.get(uid)) or "") if active else "",
+        )
+        for pk, channel, subject, body, attempts, uid, active, email in rows
+    ]
+
+
+def _deliver_locked(limit: int, now: dt.datetime) -> int:
+    """PostgreSQL: deliver in chunks of up to ``MAIL_CHUNK`` messages, each chunk one
+    transaction that locks its rows (``FOR UPDATE SKIP LOCKED``), sends them and records the
+    results before it commits.
+
+    No claim is written: a message is written once, when its result is recorded (one row
+    version per message instead of two: claimed, then sent). Concurrent senders skip each
+    other's locked rows, so no message is sent twice in normal runs. A sender killed halfway
+    rolls its chunk back: those messages are due again at once and are sent again (at least
+    once, as for any gateway) — at most one chunk. Rows left ``sending`` by a claim of
+    :func:`outbox_claim` are taken when their lease lapses, as on the claim path.
+    Queries per chunk: one to lock and read, one for the phones when it holds text messages,
+    one to record the e-mails, one per text message and per failure.
+    """
+    max_attempts = int(setting("outbox_max_attempts"))
+    sent = taken = 0
+    mail = get_connection()
+    opened = False
+    try:
+        while taken < limit:
+            size = min(MAIL_CHUNK, limit - taken)
+            with transaction.atomic():
+                messages = _locked(size, now)
+                taken += len(messages)
+                emails = [m for m in messages if m.channel == Channel.EMAIL]
+                if emails and not opened:
+                    opened = True
+                    try:
+                        mail.open()
+                    except Exception as exc:  # noqa: BLE001 - retried per message below
+                        logger.warning("mail connection failed: %s", exc)
+                if emails:
+                    sent += _deliver_mail_chunk(emails, None, max_attempts, mail)
+                for message in messages:
+                    if message.channel != Channel.EMAIL:
+                        sent += _deliver_one(message, None, max_attempts, mail)
+            if len(messages) < size:
+                break
+    finally:
+        mail.close()
+    return sent
+
+
+def _row(message: _Out, token: str | None) -> Any:
+    """The message's row, as long as this run's claim holds (``token`` None: a row this
+    transaction has locked)."""
+    if token is None:
+        return OutboxMessage.objects.filter(pk=message.pk)
     return OutboxMessage.objects.filter(pk=message.pk, claim=token, status=OutboxStatus.SENDING)
+
+
+def _tried(message: _Out, token: str | None) -> dict[str, Any]:
+    """Columns a recorded result also sets: the attempt count, on the locked path (the claim
+    counted it on the claim path)."""
+    return {"attempts": message.attempts} if token is None else {}
 
 
 def _send_many(pairs: list[tuple[_Out, str]], mail: Any) -> None:
@@ -378,7 +469,33 @@ def _send_many(pairs: list[tuple[_Out, str]], mail: Any) -> None:
     )
 
 
-def _record_sent(pairs: list[tuple[_Out, str]], token: str) -> int:
+def _record_sent_locked(pairs: list[tuple[_Out, str]]) -> int:
+    """The locked path's record of a sent chunk: by id (the rows this transaction holds), one
+    parameter row per person, the attempt counted."""
+    by_person: dict[int, tuple[str, list[int]]] = {}
+    for m, addr in pairs:
+        by_person.setdefault(m.user_id, (addr, []))[1].append(m.pk)
+    address = OutboxMessage._meta.get_field("address")
+    quote = connection.ops.quote_name
+    table = quote(OutboxMessage._meta.db_table)
+    sent_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    sql = (
+        f"UPDATE {table} SET {quote(address.column)} = %s, status = %s, sent_at = %s, "
+        f"claim = '', attempts = attempts + 1 WHERE id = ANY(%s)"
+    )
+    rows = [
+        (address.get_db_prep_value(addr, connection), OutboxStatus.SENT.value, sent_at, ids)
+        for addr, ids in by_person.values()
+    ]
+    with connection.cursor() as cursor:
+        if len(rows) == 1:
+            cursor.execute(sql, rows[0])
+        else:
+            cursor.executemany(sql, rows)
+        return len(pairs) if len(rows) > 1 else max(cursor.rowcount, 0)
+
+
+def _record_sent(pairs: list[tuple[_Out, str]], token: str | None) -> int:
     """Mark a sent chunk of e-mails sent, with the address each went to, in one statement.
 
     The chunk is a run of this claim's e-mail rows ordered by id, so "this claim's e-mail rows
@@ -387,6 +504,8 @@ def _record_sent(pairs: list[tuple[_Out, str]], token: str) -> int:
     encrypted once (the ciphertext shows no more than the row's plain ``user_id`` already does).
     Only rows this run still holds are written; returns how many.
     """
+    if token is None:
+        return _record_sent_locked(pairs)
     lo, hi = pairs[0][0].pk, pairs[-1][0].pk
     by_person = {m.user_id: address for m, address in pairs}
     address = OutboxMessage._meta.get_field("address")
@@ -420,7 +539,9 @@ def _record_sent(pairs: list[tuple[_Out, str]], token: str) -> int:
         return max(cursor.rowcount, 0)
 
 
-def _deliver_mail_chunk(messages: list[_Out], token: str, max_attempts: int, mail: Any) -> int:
+def _deliver_mail_chunk(
+    messages: list[_Out], token: str | None, max_attempts: int, mail: Any
+) -> int:
     """Send up to ``MAIL_CHUNK`` e-mails in one backend call and record them in one statement.
 
     If the backend call fails, the chunk is sent again message by message so that each failure
@@ -444,15 +565,17 @@ def _deliver_mail_chunk(messages: list[_Out], token: str, max_attempts: int, mai
     return sent + _record_sent(pairs, token)
 
 
-def _deliver_one(message: _Out, token: str, max_attempts: int, mail: Any) -> int:
+def _deliver_one(message: _Out, token: str | None, max_attempts: int, mail: Any) -> int:
     """Send one message and record the result right after; 1 when sent."""
     address = message.address
     row = _row(message, token)
+    tried = _tried(message, token)
     if not address:
         row.update(
             status=OutboxStatus.FAILED,
             last_error=_("No address to send to."),
             claim="",
+            **tried,
         )
         return 0
     try:
@@ -461,13 +584,16 @@ def _deliver_one(message: _Out, token: str, max_attempts: int, mail: Any) -> int
         logger.warning("outbox message %s failed: %s", message.pk, exc)
         error = f"{type(exc).__name__}: {exc}"[:500]
         if message.attempts >= max_attempts:
-            row.update(status=OutboxStatus.FAILED, last_error=error, claim="")
+            row.update(status=OutboxStatus.FAILED, last_error=error, claim="", **tried)
         else:
             row.update(
                 status=OutboxStatus.PENDING,
                 last_error=error,
                 claim="",
                 next_attempt_at=timezone.now() + _backoff(message.attempts),
+                **tried,
             )
         return 0
-    return row.update(address=address, status=OutboxStatus.SENT, sent_at=timezone.now(), claim="")
+    return row.update(
+        address=address, status=OutboxStatus.SENT, sent_at=timezone.now(), claim="", **tried
+    )

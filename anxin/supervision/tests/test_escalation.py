@@ -347,6 +347,22 @@ def test_the_periodic_jobs_run_the_sweep_and_the_outbox(personas, ladder):
     assert supervision_outbox_job.call_local() == 0
 
 
+def test_a_consumer_freezes_its_start_up_once(monkeypatch):
+    """The start-up hook collects, then freezes what start-up left, in the first worker only."""
+    import gc
+    import threading
+
+    from config import schedule
+
+    calls: list[str] = []
+    monkeypatch.setattr(schedule, "_frozen", threading.Lock())
+    monkeypatch.setattr(gc, "collect", lambda *a: calls.append("collect") or 0)
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    schedule.freeze_start_up()
+    schedule.freeze_start_up()
+    assert calls == ["collect", "freeze"]
+
+
 def test_the_command_runs_the_sweep(personas, ladder):
     from io import StringIO
 

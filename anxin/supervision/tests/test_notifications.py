@@ -312,8 +312,16 @@ def test_chunks_record_each_persons_messages_and_no_others(
     User.objects.filter(pk=people.parent.pk).update(email="")
     OutboxMessage.objects.filter(pk=quiet.pk).update(user=people.parent)
     monkeypatch.setattr(notifications, "MAIL_CHUNK", 5)
-    # claim (2) + read e-mails (1) + read texts (1) + no address (1) + 4 chunks (4) + 9 texts
-    with django_assert_num_queries(9 + 9):
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        # 27 messages in 6 locked chunks of at most 5, each: savepoint, lock and read, phones,
+        # record its e-mails, release (30) + no address (1) + 9 texts
+        expected = 6 * 5 + 1 + 9
+    else:
+        # claim (2) + read e-mails (1) + read texts (1) + no address (1) + 4 chunks (4) + 9 texts
+        expected = 9 + 9
+    with django_assert_num_queries(expected):
         assert outbox_deliver(limit=100) == 17 + 9
     rows = OutboxMessage.objects.order_by("id")
     assert [(m.channel, m.status, m.claim) for m in rows if m.pk != quiet.pk] == [
@@ -331,3 +339,72 @@ def test_chunks_record_each_persons_messages_and_no_others(
         == ["member@example.gov.cn"] * 9 + ["same@example.gov.cn"] * 8
     )
     assert len(sms.sent) == 9
+
+
+# --- The locked path (PostgreSQL: FOR UPDATE SKIP LOCKED, no claim written) -------------------
+
+
+@pytest.mark.dbdep
+def test_a_sender_killed_before_recording_leaves_its_chunk_due(people, monkeypatch):
+    """PostgreSQL: the chunk's transaction rolls back, its messages are due again at once with
+    no attempt counted, and the next run sends them (at least once)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the locked path is PostgreSQL's")
+    for i in range(3):
+        send(people, key=f"k:{i}")
+
+    def killed(pairs, token):
+        raise RuntimeError("killed after the hand-over")
+
+    monkeypatch.setattr(notifications, "_record_sent", killed)
+    with pytest.raises(RuntimeError):
+        outbox_deliver()
+    assert len(mail.outbox) == 3  # handed over, not recorded
+    assert set(OutboxMessage.objects.values_list("status", "attempts", "claim")) == {
+        ("pending", 0, "")
+    }
+    monkeypatch.undo()
+    assert outbox_deliver() == 3
+    assert len(mail.outbox) == 6
+    assert set(OutboxMessage.objects.values_list("status", "attempts", "claim")) == {
+        ("sent", 1, "")
+    }
+
+
+@pytest.mark.dbdep
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_senders_send_each_message_once(people, monkeypatch):
+    """PostgreSQL: two senders at once each skip the rows the other holds."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent senders need PostgreSQL")
+    User.objects.filter(pk=people.same.pk).update(email="same@example.gov.cn")
+    for i in range(60):
+        send(people, key=f"c:{i}")  # 120 e-mails
+    monkeypatch.setattr(notifications, "MAIL_CHUNK", 7)
+    barrier = threading.Barrier(2)
+    counts: list[int] = []
+    errors: list[Exception] = []
+
+    def run():
+        try:
+            barrier.wait()
+            counts.append(outbox_deliver(limit=1000))
+        except Exception as exc:  # pragma: no cover - shown by the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sum(counts) == 120 == len(mail.outbox)
+    assert OutboxMessage.objects.filter(status="sent", attempts=1).count() == 120
