@@ -221,6 +221,7 @@ def run_huey(args: argparse.Namespace) -> Report:
     from django.db.models import Count
 
     from anxin.supervision.models import Escalation, Notification, OutboxMessage
+    from anxin.supervision.notifications import MAIL_CHUNK
 
     report = Report("huey")
     assert settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), "needs PostgreSQL"
@@ -352,11 +353,15 @@ def run_huey(args: argparse.Namespace) -> Report:
         report.check("every e-mail sent", sent == expected, f"{sent} of {expected}")
         lines = mail_log.read_text().split() if mail_log.exists() else []
         handed = Counter(lines)
+        repeated = sum(v - 1 for v in handed.values())
+        # Every e-mail reaches the backend; a kill that lands while the outbox job is handing a
+        # chunk over rolls that chunk's record back, so at most that one chunk is handed over
+        # again after the restart (at least once, never lost: docs/security.md §4d). The kill
+        # here aims at the sweep, so this is normally 0.
         report.check(
-            "every e-mail handed to the backend exactly once",
-            len(lines) == expected and len(handed) == expected,
-            f"{len(lines)} hand-overs, {len(handed)} distinct, "
-            f"{sum(v - 1 for v in handed.values())} repeated",
+            "every e-mail handed to the backend, none lost, at most one chunk again",
+            len(handed) == expected and repeated <= MAIL_CHUNK,
+            f"{len(lines)} hand-overs, {len(handed)} distinct, {repeated} repeated",
         )
         report.check(
             "the restart left no sweep lock behind",
