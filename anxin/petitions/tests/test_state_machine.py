@@ -156,6 +156,7 @@ STAGE_CLOCK: dict[str, str] = {
     S.REVIEW: "review_by",
     S.RECHECK: "recheck_by",
 }
+STAGE_PERMISSION: dict[str, str] = {S.HANDLING: "handle", S.REVIEW: "review", S.RECHECK: "recheck"}
 STAGE_UNIT = {"decision": "lead", "review": "review", "recheck": "recheck"}
 ANSWER_DOCS = {"decision": "decision", "review_decision": "review", "recheck_decision": "recheck"}
 ANSWER_STATUS: dict[str, str] = {
@@ -648,10 +649,13 @@ class PetitionMachine(RuleBasedStateMachine):
     @rule(i=st.integers(0, 7), actor=ACTOR, reason=st.sampled_from(["听证", ""]))
     def pause(self, i: int, actor: Any, reason: str) -> None:
         case = self.pick(i, "pause")
-        actor = self.who(actor, case, "handle")
+        actor = self.who(actor, case, STAGE_PERMISSION.get(case.status, "handle"))
 
         def predict() -> Any:
             self.gate(case, "pause", actor)
+            # only the unit answering at this stage keeps its clock
+            if not self.may(actor, STAGE_PERMISSION[case.status], case):
+                raise Refused(PermissionDenied, f"{actor} does not answer at this stage")
             if not reason:
                 raise Refused(ValidationError, "no reason")
             name = STAGE_CLOCK[case.status]
@@ -677,10 +681,13 @@ class PetitionMachine(RuleBasedStateMachine):
     @rule(i=st.integers(0, 7), actor=ACTOR)
     def resume(self, i: int, actor: Any) -> None:
         case = self.pick(i, "resume")
-        actor = self.who(actor, case, "handle")
+        actor = self.who(actor, case, STAGE_PERMISSION.get(case.status, "handle"))
 
         def predict() -> Any:
             self.gate(case, "resume", actor)
+            # only the unit answering at this stage keeps its clock
+            if not self.may(actor, STAGE_PERMISSION[case.status], case):
+                raise Refused(PermissionDenied, f"{actor} does not answer at this stage")
             clock = case.clocks[STAGE_CLOCK[case.status]]
             if clock.paused_since is None:
                 raise Refused(StateConflict, "not paused")
@@ -1025,7 +1032,7 @@ class PetitionMachine(RuleBasedStateMachine):
             assert ("objection_pending" in p.flags) == case.objection
             # 复查 and 复核 in order: a re-review only after a review, each by the organ above
             if p.status in (S.REVIEW, S.REVIEWED, S.RECHECK, S.RECHECKED):
-                assert p.review_unit is not None and p.review_unit.parent_id is not None
+                assert p.review_unit is not None
                 assert p.review_unit_id == p.lead_unit.parent_id
             if p.status in (S.RECHECK, S.RECHECKED):
                 assert p.recheck_unit_id == p.review_unit.parent_id
