@@ -18,7 +18,7 @@ success, or exactly which refusal (409 state, 403 permission, 400 validation). A
   merged or declined case;
 - 复查 and 复核 are asked only within their 30-day windows and in order.
 
-Budget: ``ANXIN_STATEFUL_EXAMPLES`` and ``ANXIN_STATEFUL_STEPS`` (defaults 20 × 30, derandomized
+Budget: ``ANXIN_STATEFUL_EXAMPLES`` and ``ANXIN_STATEFUL_STEPS`` (defaults 10 × 30, derandomized
 in the CI profile) — ``ANXIN_STATEFUL_EXAMPLES=500`` for a long local hunt.
 """
 
@@ -69,7 +69,7 @@ pytestmark = [pytest.mark.django_db]
 
 #: steps taken and refused, by action (printed with ``ANXIN_STATEFUL_STATS=1`` and ``-s``)
 STATS: Counter[str] = Counter()
-EXAMPLES = int(os.environ.get("ANXIN_STATEFUL_EXAMPLES", "20"))
+EXAMPLES = int(os.environ.get("ANXIN_STATEFUL_EXAMPLES", "10"))
 STEPS = int(os.environ.get("ANXIN_STATEFUL_STEPS", "30"))
 START = dt.date(2026, 9, 14)
 TZ = ZoneInfo(django_settings.TIME_ZONE)
