@@ -51,7 +51,7 @@ from anxin.core.calendar import is_working_day
 from anxin.core.choices import Role
 from anxin.core.models import AuditEvent, Unit
 from anxin.core.testing import make_person
-from anxin.petitions import services
+from anxin.petitions import clocks, services
 from anxin.petitions.choices import Status as S
 from anxin.petitions.models import (
     Category,
@@ -1090,3 +1090,99 @@ def test_no_sequence_of_steps_breaks_the_petition_rules(personas: Any, today: To
     )
     if os.environ.get("ANXIN_STATEFUL_STATS"):
         print(sorted(STATS.items()))
+
+
+# --- the bugs the machine found, kept as plain regression tests --------------------------------
+
+
+def _objected(personas: Any, register: Any) -> Petition:
+    p = register(received_on=dt.date(2026, 9, 16)).petition
+    p = services.petition_forward(
+        actor=personas.clerk, petition=p, to_unit=personas.city.T1, on=dt.date(2026, 9, 30)
+    )
+    return services.petition_object(
+        actor=personas.same, petition=p, reason="不属本街道职责", on=dt.date(2026, 10, 9)
+    )
+
+
+def test_a_case_is_forwarded_again_after_an_upheld_objection(personas: Any, register: Any) -> None:
+    p = _objected(personas, register)
+    p = services.petition_settle_objection(
+        actor=personas.clerk, petition=p, upheld=True, on=dt.date(2026, 10, 12)
+    )
+    p = services.petition_forward(
+        actor=personas.clerk, petition=p, to_unit=personas.city.T2, on=dt.date(2026, 10, 12)
+    )
+    assert p.current_unit == personas.city.T2
+    assert clocks.deadlines(p)["object_by"] == "2026-10-19"  # 5 working days from 10-12
+
+
+def test_an_upheld_objection_sends_the_case_elsewhere(personas: Any, register: Any) -> None:
+    p = _objected(personas, register)
+    p = services.petition_settle_objection(
+        actor=personas.clerk, petition=p, upheld=True, to_unit=personas.city.T2
+    )
+    assert p.current_unit == personas.city.T2 and "object_by" in clocks.running(p)
+
+
+def _decided(personas: Any, register: Any) -> Petition:
+    p = register(received_on=dt.date(2026, 9, 16)).petition
+    p = services.petition_accept(actor=personas.clerk, petition=p, lead_unit=personas.city.T1)
+    services.petition_decide(
+        actor=personas.member,
+        petition=p,
+        outcome="explain",
+        facts="经核实……",
+        reasons="依据……",
+        legal_basis="第三十二条",
+    )
+    return services.petition_sign_off(actor=personas.same, petition=p)
+
+
+def test_nothing_is_delivered_before_the_answer_was_signed_off(
+    personas: Any, register: Any
+) -> None:
+    p = _decided(personas, register)
+    signed = timezone.localdate()
+    with pytest.raises(ValidationError) as exc:
+        services.petition_deliver(
+            actor=personas.member,
+            petition=p,
+            document="decision",
+            method="post",
+            delivered_on=signed - dt.timedelta(days=1),
+        )
+    assert exc.value.message_dict["delivered_on"] == [
+        f"该答复意见书于 {signed.isoformat()} 签发，送达日期不能早于签发日期。"
+    ]
+    assert clocks.running(p) == {}
+
+
+def test_a_review_answer_delivered_again_restarts_the_window(personas: Any, register: Any) -> None:
+    p = _decided(personas, register)
+    today = timezone.localdate()
+    p = services.petition_deliver(
+        actor=personas.member, petition=p, document="decision", method="post", delivered_on=today
+    )
+    p = services.petition_request_review(actor=None, petition=p, reason="不服")
+    # the handling unit may not stop the clock of its own review
+    with pytest.raises(PermissionDenied):
+        services.petition_pause(actor=personas.member, petition=p, reason="听证")
+    services.petition_decide_review(
+        actor=personas.parent,
+        petition=p,
+        outcome="explain",
+        facts="复查查明……",
+        reasons="……",
+        legal_basis="第三十五条",
+    )
+    p = services.petition_sign_off(actor=personas.parent, petition=p)
+    for _ in range(2):
+        p = services.petition_deliver(
+            actor=personas.parent,
+            petition=p,
+            document="review_decision",
+            method="post",
+            delivered_on=today,
+        )
+    assert clocks.deadlines(p)["recheck_request_by"] == period_end(today, 30).isoformat()

@@ -846,3 +846,16 @@ def test_no_sequence_of_steps_breaks_the_hazard_rules(
     )
     if os.environ.get("ANXIN_STATEFUL_STATS"):
         print(sorted(STATS.items()))
+
+
+def test_a_reported_deadline_starts_its_clock_at_the_registration(
+    site: Any, inspector: Any
+) -> None:
+    """Found by the machine: a registered hazard with a deadline had no rectify_by clock."""
+    deadline = timezone.localdate() + dt.timedelta(days=10)
+    h = hazards.hazard_create(
+        actor=None, site=site, description="消防通道堵塞", status="reported", deadline=deadline
+    )
+    h = hazards.hazard_register(actor=inspector, hazard=h)
+    clock = Clock.objects.get(subject_type=SUBJECT, subject_id=h.pk, name="rectify_by")
+    assert (clock.state, clock.due_on) == ("running", deadline)
