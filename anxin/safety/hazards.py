@@ -572,6 +572,9 @@ def hazard_register(
     if grade is not None and grade not in HazardGrade.values:
         raise ValidationError({"grade": _("The grade is general or major.")})
     _check_deadline(deadline, _found_on(hazard))
+    if deadline is None and hazard.deadline is not None:
+        # a deadline given with the report: its clock starts with the registration
+        deadline = hazard.deadline
     hazard.site, hazard.unit = site, site.unit
     hazard.grade = grade or hazard.grade
     if production_stopped is not None:

@@ -201,7 +201,9 @@ def petition_object(
         raise ValidationError({"reason": _("Give the reasons for the objection.")})
     petition.flags = [*petition.flags, "objection_pending"]
     _save(petition, "flags")
-    clocks.stop(actor=actor, petition=petition, name="object_by", on=on)
+    # The window closes with the objection. It is cancelled, not stopped: a stopped clock keeps
+    # its name, and the case may be forwarded again (a fresh window) once the objection is settled.
+    clocks.cancel(actor=actor, petition=petition, name="object_by")
     _event(petition, "objected", actor, unit=petition.current_unit, reason=reason.strip())
     return petition
 
@@ -239,7 +241,8 @@ def petition_settle_objection(
     clocks.start(actor=actor, petition=petition, name="accept_by", unit=target, start_on=on)
     if to_unit is not None and to_unit.pk != dispatcher.pk:
         petition.forwarded_by_unit = dispatcher
-        clocks.cancel(actor=actor, petition=petition, name="object_by")
+        if "object_by" in clocks.running(petition):
+            clocks.cancel(actor=actor, petition=petition, name="object_by")
         clocks.start(actor=actor, petition=petition, name="object_by", unit=target, start_on=on)
     _event(
         petition,

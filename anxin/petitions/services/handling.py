@@ -31,6 +31,7 @@ from anxin.petitions.transitions import SIGN_OFF_TARGET
 
 __all__ = [
     "STAGE_CLOCK",
+    "STAGE_PERMISSION",
     "STATUS_STAGE",
     "petition_decide",
     "petition_decide_recheck",
@@ -87,6 +88,25 @@ STAGE_CLOCK = {
 }
 
 
+#: who keeps the clock of each stage: the lead unit, then the 复查 organ, then the 复核 organ
+STAGE_PERMISSION = {
+    Status.HANDLING: "petition.handle",
+    Status.REVIEW: "petition.review",
+    Status.RECHECK: "petition.recheck",
+}
+
+
+def _require_stage_keeper(actor: User | None, petition: Petition) -> None:
+    """Only the unit answering at this stage pauses or resumes its clock: the unit whose answer
+    is contested never stops the clock of its own review."""
+    permission = STAGE_PERMISSION[Status(petition.status)]
+    if (
+        actor is not None
+        and not Petition.objects.restrict(actor, permission).filter(pk=petition.pk).exists()
+    ):
+        raise PermissionDenied
+
+
 @transaction.atomic
 def petition_pause(
     *,
@@ -98,6 +118,7 @@ def petition_pause(
 ) -> Petition:
     """A hearing or technical appraisal: the days paused are not counted (Art. 36)."""
     petition = _step(actor, petition, "pause", version)
+    _require_stage_keeper(actor, petition)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the clock stops (a hearing, an appraisal).")})
     name = STAGE_CLOCK[Status(petition.status)]
@@ -117,6 +138,7 @@ def petition_resume(
     *, actor: User | None, petition: Petition, version: int | None = None, on: date | None = None
 ) -> Petition:
     petition = _step(actor, petition, "resume", version)
+    _require_stage_keeper(actor, petition)
     name = STAGE_CLOCK[Status(petition.status)]
     clock = clocks.running(petition).get(name)
     if clock is None or clock.state != "paused":
@@ -292,6 +314,21 @@ def petition_sign_off(
     return petition
 
 
+def _signed_on(petition: Petition, stage: str) -> date | None:
+    """The day the answer of ``stage`` was signed off: the day its stage clock stopped (the
+    ``on`` of the sign-off), else the date of the sign-off itself."""
+    name = {Stage.DECISION: "handle_by", Stage.REVIEW: "review_by", Stage.RECHECK: "recheck_by"}
+    clock = clocks.all_clocks(petition).get(name[Stage(stage)])
+    if clock is not None and clock.stopped_on is not None:
+        return clock.stopped_on
+    signed = (
+        Decision.objects.filter(petition=petition, stage=stage)
+        .values_list("signed_off_at", flat=True)
+        .first()
+    )
+    return timezone.localdate(signed) if signed is not None else None
+
+
 @transaction.atomic
 def petition_deliver(
     *,
@@ -324,6 +361,29 @@ def petition_deliver(
         stage, states = needs[DocumentKind(document)]
         if petition.status not in states:
             raise StateConflict(_("This answer has not been signed off yet."))
+        # The request windows run from receiving the answer (Art. 35, 36): nobody receives it
+        # before it was signed off.
+        signed_on = _signed_on(petition, stage)
+        if signed_on is not None and delivered_on < signed_on:
+            raise ValidationError(
+                {
+                    "delivered_on": _(
+                        "The answer was signed off on %(date)s; it cannot have been delivered "
+                        "before."
+                    )
+                    % {"date": signed_on.isoformat()}
+                }
+            )
+    if delivered_on < petition.received_on:
+        raise ValidationError(
+            {
+                "delivered_on": _(
+                    "The petition was received on %(date)s; nothing about it can have been "
+                    "delivered before."
+                )
+                % {"date": petition.received_on.isoformat()}
+            }
+        )
     Delivery.objects.create(
         petition=petition,
         document=document,
@@ -343,6 +403,8 @@ def petition_deliver(
             start_on=delivered_on,
         )
     if petition.kind == Kind.CLAIM and document == DocumentKind.REVIEW:
+        if "recheck_request_by" in clocks.running(petition):  # delivered again: restart it
+            clocks.cancel(actor=actor, petition=petition, name="recheck_request_by")
         clocks.start(
             actor=actor,
             petition=petition,

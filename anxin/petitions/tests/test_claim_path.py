@@ -71,7 +71,7 @@ def test_a_claim_walks_the_whole_path(personas, register):
     )
     with pytest.raises(PermissionDenied):  # the handler may not sign off
         services.petition_sign_off(actor=personas.member, petition=p)
-    p = services.petition_sign_off(actor=personas.same, petition=reload(p))
+    p = services.petition_sign_off(actor=personas.same, petition=reload(p), on=date(2026, 11, 1))
     assert p.status == "decided" and p.outcome == "explain"
     p = services.petition_deliver(
         actor=personas.member,
@@ -95,7 +95,7 @@ def test_a_claim_walks_the_whole_path(personas, register):
         reasons="……",
         legal_basis="第三十五条",
     )
-    p = services.petition_sign_off(actor=personas.parent, petition=reload(p))
+    p = services.petition_sign_off(actor=personas.parent, petition=reload(p), on=date(2026, 11, 24))
     assert p.status == "reviewed"
     p = services.petition_deliver(
         actor=personas.parent,

@@ -107,7 +107,9 @@ def decided(personas, register, outcome: str = "explain", **kw) -> Petition:
         reasons="剩余部分属于劳动争议，应通过劳动仲裁解决。",
         legal_basis="《中华人民共和国劳动争议调解仲裁法》第二条",
     )
-    return services.petition_sign_off(actor=personas.same, petition=reload(p))
+    return services.petition_sign_off(
+        actor=personas.same, petition=reload(p), on=timezone.localdate() - dt.timedelta(days=5)
+    )
 
 
 def reviewed(personas, register, outcome: str = "reject") -> Petition:
@@ -138,7 +140,7 @@ def rechecked(personas, register, city_head, outcome: str = "support") -> Petiti
         petition=p,
         document="review_decision",
         method="in_person",
-        delivered_on=timezone.localdate() - dt.timedelta(days=1),
+        delivered_on=timezone.localdate(),  # signed off today
     )
     p = services.petition_request_recheck(actor=None, petition=p, reason="仍不服复查意见")
     services.petition_decide_recheck(
