@@ -139,5 +139,8 @@ def five_labels(fields: list[str]) -> str:
 
 
 def needs_resumption_approval(*, grade: str, production_stopped: bool) -> bool:
-    """安全生产法 Art. 65(3): a major hazard that stopped production resumes after approval."""
-    return grade == HazardGrade.MAJOR and production_stopped
+    """安全生产法 Art. 65(3): a site ordered to stop for a major hazard resumes only after review
+    and approval. The order stands until then, whatever the hazard's grade has become since
+    (a stopped hazard regraded to 一般 still needs the approval before 销号), so only whether
+    production was stopped decides; ``grade`` is kept for the callers' symmetry."""
+    return production_stopped

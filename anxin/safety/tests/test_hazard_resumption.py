@@ -185,3 +185,22 @@ def test_the_page_and_the_api(client_for, api, personas, inspector, submitted):
         content_type="application/json",
     )
     assert r.status_code == 200 and len(r.json()["resumption_applications"]) == 2
+
+
+def test_regrading_a_stopped_hazard_to_general_does_not_lift_the_stop(
+    personas, inspector, submitted
+):
+    """Art. 65(3): the order to stop stands until the review approves the resumption — a
+    hazard regraded to 一般 after the stop still needs that approval before 销号 (found by the
+    hazard state machine)."""
+    from anxin.safety.hazard_review import hazard_regrade
+    from anxin.safety.hazards import ResumptionNotApproved
+
+    h = hazards.hazard_verify(actor=inspector, hazard=submitted, passed=True, notes="合格")
+    h = hazard_regrade(actor=inspector, hazard=h, grade="general", reason="复核后定为一般隐患")
+    assert h.grade == "general" and h.production_stopped
+    with pytest.raises(ResumptionNotApproved):
+        hazards.hazard_close(actor=inspector, hazard=h)
+    h = hazard_apply_resumption(actor=personas.enterprise, hazard=h, text="申请复产")
+    h = hazards.hazard_approve_resumption(actor=inspector, hazard=h, notes="审查同意")
+    assert hazards.hazard_close(actor=inspector, hazard=h).status == "closed"

@@ -606,7 +606,7 @@ class HazardMachine(RuleBasedStateMachine):
 
         def predict() -> Any:
             self.gate(item, "apply_resumption", actor)
-            if not (item.grade == "major" and item.stopped):
+            if not item.stopped:
                 raise Refused(ValidationError, "no resumption needed")
             if item.approved:
                 raise Refused(HazardStateConflict, "already approved")
@@ -664,7 +664,7 @@ class HazardMachine(RuleBasedStateMachine):
 
         def predict() -> Any:
             self.gate(item, "approve_resumption", actor)
-            if not (item.grade == "major" and item.stopped):
+            if not item.stopped:
                 raise Refused(ValidationError, "no resumption needed")
             if item.approved:
                 raise Refused(HazardStateConflict, "already approved")
@@ -691,7 +691,7 @@ class HazardMachine(RuleBasedStateMachine):
 
         def predict() -> Any:
             self.gate(item, "close", actor)
-            if item.grade == "major" and item.stopped and not item.approved:
+            if item.stopped and not item.approved:
                 raise Refused(ResumptionNotApproved, "复产未经审查同意")
 
             def apply() -> None:
@@ -746,7 +746,7 @@ class HazardMachine(RuleBasedStateMachine):
                 self.submit(i, (0, "enterprise"), True)
             elif item.status == "submitted":
                 self.verify(i, (0, "insp"), True, "", None)
-            elif item.status == "verified" and item.grade == "major" and item.stopped:
+            elif item.status == "verified" and item.stopped:
                 if not item.approved and "pending" not in item.applications:
                     self.apply_resumption(i, (0, "enterprise"), "申请复产")
                 elif not item.approved:
@@ -780,7 +780,7 @@ class HazardMachine(RuleBasedStateMachine):
             if h.grade == "major" and h.status in ("rectifying", "submitted", "verified"):
                 assert h.responsible and h.measures and h.funds and h.contingency_plan
                 assert h.deadline is not None  # 五落实
-            if h.status == "closed" and h.grade == "major" and h.production_stopped:
+            if h.status == "closed" and h.production_stopped:
                 assert h.resumption_approved_at is not None  # 安全生产法 Art. 65(3)
             audited = AuditEvent.objects.filter(
                 object_type=SUBJECT, object_id=str(item.pk), action__startswith="hazard."
