@@ -378,7 +378,7 @@ def _on_audited_many(
     """A bulk service's batch (an import): as :func:`_on_audited` for each change; nothing at
     all when no endpoint is active. ``bulk_create`` sent no ``post_save``, so the objects of a
     batch that ``created`` them are marked created here."""
-    _subscribed("", "")  # the active endpoints, read at most once for the batch
+    webhooks_subscribed("", "")  # the active endpoints, read at most once for the batch
     if _nobody_listens():
         return
     for event, obj in zip(events, objs, strict=True):
