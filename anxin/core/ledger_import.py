@@ -12,9 +12,11 @@ The result is a :class:`Preview`: rows read, the rows ready to save, duplicates 
 file and every error with the row number the user sees in Excel. Nothing is saved here — the
 caller shows the preview and, once confirmed, saves all ready rows in one transaction.
 
-Large files stream: .xlsx sheets are parsed row by row (openpyxl's read-only parser); merged
-cells are found by a separate streaming scan of the sheet's XML, so exact merges are known for
-files of any size (see docs/ledger-import.md for limits). Old .xls workbooks are read with
+.xlsx sheets: merged cells are found by a streaming scan of the sheet's XML, so exact merges
+are known for files of any size (see docs/ledger-import.md for limits). The same scan looks for
+error values and formulas saved without a result; a sheet without them (nearly every ledger)
+is read with python-calamine, several times faster, else row by row with openpyxl's streaming
+parser, which tells those cells apart from empty ones. Old .xls workbooks are read with
 python-calamine (the whole sheet in memory; an .xls sheet holds at most 65,536 rows).
 """
 
