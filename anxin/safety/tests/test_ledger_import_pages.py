@@ -301,3 +301,8 @@ def test_a_kept_preview_is_only_its_uploaders_and_expires(
     assert ledger_parsed_purge() == 1
     assert ledger_parsed_load(fresh, user=inspector) is not None
     assert not path.exists()
+    # the hourly job runs the purge: the fresh one stays until it is 6 hours old
+    from config.schedule import ledger_parsed_purge_job
+
+    assert ledger_parsed_purge_job.call_local() == 0
+    assert ledger_parsed_purge(now=timezone.now() + dt.timedelta(hours=7)) == 1
