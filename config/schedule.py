@@ -114,6 +114,15 @@ def portal_submission_tokens_purge_job() -> int:
     return submission_tokens_purge()
 
 
+@db_periodic_task(crontab(minute="17"))
+@lock_task("safety-ledger-parsed-purge")
+def ledger_parsed_purge_job() -> int:
+    """Delete the ledger previews kept between upload and confirmation after 6 hours."""
+    from anxin.safety.ledgers import ledger_parsed_purge
+
+    return ledger_parsed_purge()
+
+
 # --- a consumer (re)starts ------------------------------------------------------------------
 
 _caught_up = threading.Lock()

@@ -123,13 +123,29 @@ def audit_record(
     return event
 
 
-def _seal_on_commit() -> None:
+#: a transaction that records at least this many events in one batch (an import) is not sealed
+#: in the request: the periodic ``audit_seal_job`` (every minute) seals it
+SEAL_IN_REQUEST_MAX = 1000
+
+
+def _seal_on_commit(*, events: int = 1) -> None:
     # One seal per transaction is enough: it seals everything committed before it.
     if _seal_deferred.get():  # a task or the minute job seals them (audit_seal_deferred)
         return
     connection = transaction.get_connection()
-    if not any(entry[1] is _seal_after_commit for entry in connection.run_on_commit):
+    hooks = connection.run_on_commit
+    if any(entry[1] is _seal_by_the_job for entry in hooks):
+        return
+    if events >= SEAL_IN_REQUEST_MAX:
+        connection.run_on_commit = [e for e in hooks if e[1] is not _seal_after_commit]
+        transaction.on_commit(_seal_by_the_job)
+    elif not any(entry[1] is _seal_after_commit for entry in hooks):
         transaction.on_commit(_seal_after_commit)
+
+
+def _seal_by_the_job() -> None:
+    """A large batch (an import) is sealed by the periodic job, not in the request: hashing
+    100,000 events into the chain takes longer than saving them."""
 
 
 def _new_event(
@@ -187,7 +203,7 @@ def audit_record_many(
         objs=[entry.get("obj") for entry in entries],
         created=created,
     )
-    _seal_on_commit()
+    _seal_on_commit(events=len(events))
     return events
 
 

@@ -20,6 +20,7 @@ new column with a default does not break the generator.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
@@ -314,10 +315,18 @@ def _copy_many(
         keys = sorted(row[0] for row in cursor.fetchall())
         columns = ", ".join(quote(c) for c in [pk.column, *(f.column for f in fields)])
         json_fields = {i for i, f in enumerate(fields) if isinstance(f, models.JSONField)}
+        # plain fields: the attribute as it is (psycopg adapts it as Django would); the rest
+        # (JSON, encrypted or other custom fields, auto_now…) through pre_save and the prep
+        as_is = [_as_is(f) for f in fields]
         with cursor.cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
             for obj, key in zip(objs, keys, strict=True):
+                attrs = obj.__dict__
                 values = [
-                    f.pre_save(obj, True)
+                    attrs[f.attname]
+                    if (check := as_is[i]) is not None
+                    and f.attname in attrs
+                    and check(attrs[f.attname])
+                    else f.pre_save(obj, True)
                     if i in json_fields
                     else f.get_db_prep_save(f.pre_save(obj, True), db)
                     for i, f in enumerate(fields)
@@ -336,3 +345,50 @@ def _copy_many(
                 setattr(obj, pk.attname, key)
                 obj._state.adding = False
                 obj._state.db = db.alias
+
+
+def _text(value: Any) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _integer(value: Any) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def _boolean(value: Any) -> bool:
+    return value is None or isinstance(value, bool)
+
+
+def _aware(value: Any) -> bool:
+    """A datetime Django stores unchanged (a naive one is made aware, with a warning)."""
+    return value is None or (isinstance(value, dt.datetime) and value.tzinfo is not None)
+
+
+#: fields (exact classes: a subclass, such as an encrypted field, is prepared by Django) whose
+#: value, if of the type checked, psycopg's COPY writes as Django's preparation would
+_AS_IS: dict[type, Any] = {
+    models.CharField: _text,
+    models.TextField: _text,
+    models.SlugField: _text,
+    models.IntegerField: _integer,
+    models.BigIntegerField: _integer,
+    models.SmallIntegerField: _integer,
+    models.PositiveIntegerField: _integer,
+    models.PositiveSmallIntegerField: _integer,
+    models.PositiveBigIntegerField: _integer,
+    models.BooleanField: _boolean,
+    models.ForeignKey: _integer,
+    models.OneToOneField: _integer,
+    models.DateTimeField: _aware,
+}
+
+
+def _as_is(field: models.Field[Any, Any]) -> Any:
+    """The check of a value that COPY may take as it is, or None: prepare it."""
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return None
+    if isinstance(field, models.ForeignKey) and not isinstance(
+        field.target_field, models.AutoField | models.BigAutoField | models.IntegerField
+    ):
+        return None
+    return _AS_IS.get(type(field))

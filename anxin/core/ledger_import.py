@@ -12,9 +12,11 @@ The result is a :class:`Preview`: rows read, the rows ready to save, duplicates 
 file and every error with the row number the user sees in Excel. Nothing is saved here — the
 caller shows the preview and, once confirmed, saves all ready rows in one transaction.
 
-Large files stream: .xlsx sheets are parsed row by row (openpyxl's read-only parser); merged
-cells are found by a separate streaming scan of the sheet's XML, so exact merges are known for
-files of any size (see docs/ledger-import.md for limits). Old .xls workbooks are read with
+.xlsx sheets: merged cells are found by a streaming scan of the sheet's XML, so exact merges
+are known for files of any size (see docs/ledger-import.md for limits). The same scan looks for
+error values and formulas saved without a result; a sheet without them (nearly every ledger)
+is read with python-calamine, several times faster, else row by row with openpyxl's streaming
+parser, which tells those cells apart from empty ones. Old .xls workbooks are read with
 python-calamine (the whole sheet in memory; an .xls sheet holds at most 65,536 rows).
 """
 
@@ -609,16 +611,42 @@ _MERGE_REF = re.compile(
 )
 
 
+_P = r"(?:[A-Za-z_][\w.-]*:)?"  # an optional namespace prefix
+_EMPTY_V = rf"(?:<{_P}v\s*/>|<{_P}v(?:\s[^>]*)?>\s*</{_P}v>)?"
+#: what only openpyxl's parser tells apart from an empty cell: an error value, or a formula
+#: whose cell closes without a saved result
+_NEEDS_OPENPYXL = re.compile(
+    rf"\bt=[\"']e[\"']"
+    rf"|</{_P}f>\s*{_EMPTY_V}\s*</{_P}c>"
+    rf"|<{_P}f\b[^>]*/>\s*{_EMPTY_V}\s*</{_P}c>".encode()
+)
+
+
 class _OpenpyxlSheet(_Sheet):
-    def __init__(self, book: Any, worksheet: Any) -> None:
+    """A sheet of an .xlsx. The scan for merged ranges also looks for error values and
+    formulas without a saved result; a sheet with none of them (nearly every ledger) is read
+    with python-calamine, several times faster and with the same values, else with openpyxl's
+    streaming parser."""
+
+    def __init__(self, book: Any, worksheet: Any, calamine: Callable[[], Any] | None) -> None:
         self.book, self.ws = book, worksheet
         self.name = worksheet.title
         self.visible = getattr(worksheet, "sheet_state", "visible") == "visible"
+        self.calamine = calamine
+        #: set by merges(): the whole XML was scanned and holds nothing calamine cannot read
+        self.plain = False
 
     def _source(self) -> IO[bytes]:
         return self.book._archive.open(self.ws._worksheet_path)  # type: ignore[no-any-return]
 
     def rows(self) -> Rows:
+        if self.plain and self.calamine is not None:
+            workbook = self.calamine()
+            if workbook is not None:
+                return _calamine_rows(workbook, self.name)
+        return self._openpyxl_rows()
+
+    def _openpyxl_rows(self) -> Rows:
         book = self.book
         with self._source() as source:
             parser = _CellParser(
@@ -639,7 +667,8 @@ class _OpenpyxlSheet(_Sheet):
 
     def merges(self) -> list[Merge]:
         refs: set[bytes] = set()
-        tail, scanned = b"", 0
+        tail, scanned, plain = b"", 0, True
+        self.plain = False
         with self._source() as source:
             while chunk := source.read(1 << 20):
                 scanned += len(chunk)
@@ -647,7 +676,10 @@ class _OpenpyxlSheet(_Sheet):
                     return []
                 window = tail + chunk
                 refs.update(m.group(1) for m in _MERGE_REF.finditer(window))
+                if plain and _NEEDS_OPENPYXL.search(window):
+                    plain = False
                 tail = window[-4096:]
+        self.plain = plain
         merges = []
         for ref in refs:
             col1, row1, col2, row2 = range_boundaries(ref.decode())
@@ -656,14 +688,29 @@ class _OpenpyxlSheet(_Sheet):
         return sorted(merges)  # type: ignore[arg-type]
 
 
+def _calamine_rows(workbook: Any, name: str) -> Rows:
+    data = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    for number, row in enumerate(data, start=1):
+        # calamine reads every number as a float; openpyxl gives an int for an integer
+        yield (
+            number,
+            [
+                None
+                if v == ""
+                else int(v)
+                if v.__class__ is float and v.is_integer() and abs(v) < 1e15
+                else v
+                for v in row
+            ],
+        )
+
+
 class _CalamineSheet(_Sheet):
     def __init__(self, book: Any, name: str, visible: bool) -> None:
         self.book, self.name, self.visible = book, name, visible
 
     def rows(self) -> Rows:
-        data = self.book.get_sheet_by_name(self.name).to_python(skip_empty_area=False)
-        for number, row in enumerate(data, start=1):
-            yield number, [None if v == "" else v for v in row]
+        return _calamine_rows(self.book, self.name)
 
     def merges(self) -> list[Merge]:
         ranges = self.book.get_sheet_by_name(self.name).merged_cell_ranges or []
@@ -691,10 +738,26 @@ def _openpyxl_book(handle: IO[bytes]) -> Book:
         book = load_workbook(handle, read_only=True, data_only=True)
     except Exception:  # a damaged zip or XML fails in many ways
         raise _FileError("unreadable_file") from None
+    opened: list[Any] = []
+
+    def calamine() -> Any:
+        """The same file opened with python-calamine (once), or None if it cannot be."""
+        if not opened:
+            try:
+                import python_calamine
+
+                handle.seek(0)
+                opened.append(python_calamine.CalamineWorkbook.from_filelike(handle))
+            except Exception:
+                opened.append(None)
+        return opened[0]
+
     try:
-        yield [_OpenpyxlSheet(book, ws) for ws in book.worksheets], book.epoch
+        yield [_OpenpyxlSheet(book, ws, calamine) for ws in book.worksheets], book.epoch
     finally:
         book.close()
+        if opened and opened[0] is not None:
+            opened[0].close()
 
 
 @contextmanager

@@ -22,11 +22,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import pickle
+import secrets
 import tempfile
 import unicodedata
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -37,7 +42,7 @@ from openpyxl import Workbook
 
 from anxin.core.audit import audit_record
 from anxin.core.choices import UnitKind
-from anxin.core.crypto import sm3_hex
+from anxin.core.crypto import decrypt_bytes, encrypt_bytes, sm3_hex
 from anxin.core.exports import safe_cell
 from anxin.core.ledger_import import (
     Choice,
@@ -216,23 +221,36 @@ def ledger_preview(
     unit: Unit | None,
     progress: Any = None,
     default_year: int | None = None,
+    parsed: tuple[str, Preview] | None = None,
+    keep: Callable[[str, Preview], Any] | None = None,
 ) -> LedgerPreview:
     """Read ``file`` (a path, bytes or an upload) as a ledger of ``kind`` and check every row
     against the database. ``user`` is whose scope applies (None: the system); ``unit`` the
-    subtree the rows must lie in (None: anywhere). Saves nothing."""
+    subtree the rows must lie in (None: anywhere). Saves nothing.
+
+    ``parsed`` is ``(file SM3, the engine's preview)`` of an earlier read of the same file
+    (see :func:`ledger_parsed_keep`): the file is then not read again, only checked against
+    the database again. ``keep`` is called with the file's SM3 and the engine's preview
+    before the database checks (which change it)."""
     if kind not in SPECS:
         raise ValueError(f"unknown ledger kind: {kind}")
     data, name = _read_bytes(file)
-    preview = read_ledger(
-        data,
-        SPECS[kind],
-        default_year=default_year or timezone.localdate().year,
-        progress=progress,
-    )
+    file_hash = sm3_hex(data)
+    if parsed is not None and parsed[0] == file_hash:
+        preview = parsed[1]
+    else:
+        preview = read_ledger(
+            data,
+            SPECS[kind],
+            default_year=default_year or timezone.localdate().year,
+            progress=progress,
+        )
+    if keep is not None:
+        keep(file_hash, preview)
     result = LedgerPreview(
         **{f.name: getattr(preview, f.name) for f in dataclasses.fields(Preview)},
         kind=kind,
-        file_hash=sm3_hex(data),
+        file_hash=file_hash,
         file_name=name[:120],
         unit_code=unit.code if unit is not None else None,
     )
@@ -468,6 +486,74 @@ def _resolve_hazards(preview: LedgerPreview, *, user: User | None, root: Unit | 
             continue
         first_rows[key] = record["_row"]
         record["_site"] = site
+
+
+# --- the parsed preview, kept between upload and confirmation --------------------------------
+
+#: parsed previews older than this are deleted by ``ledger_parsed_purge`` (a periodic job)
+PARSED_MAX_AGE = dt.timedelta(hours=6)
+
+
+def _parsed_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / "ledger-previews"
+
+
+def ledger_parsed_keep(file_hash: str, preview: Preview, *, user: User) -> str:
+    """Keep the engine's preview of an uploaded ledger, so the confirmation does not read the
+    file again: pickled, compressed and SM4-GCM encrypted in a file named by a random token,
+    bound to ``user``. Returns the token (for the user's session)."""
+    token = secrets.token_hex(16)
+    payload = pickle.dumps((user.pk, file_hash, preview), protocol=pickle.HIGHEST_PROTOCOL)
+    folder = _parsed_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{token}.bin"
+    partial = path.with_suffix(".tmp")
+    partial.write_bytes(encrypt_bytes(zlib.compress(payload, 1)))
+    partial.replace(path)
+    return token
+
+
+def ledger_parsed_load(token: Any, *, user: User) -> tuple[str, Preview] | None:
+    """The ``(file SM3, preview)`` kept under ``token`` for ``user``; None if there is none
+    (unknown or expired token, another user, a damaged file)."""
+    if not isinstance(token, str) or len(token) != 32 or not token.isalnum():
+        return None
+    path = _parsed_dir() / f"{token}.bin"
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    try:
+        # authenticated (GCM) with the server's key before anything is unpickled
+        owner, file_hash, preview = pickle.loads(zlib.decompress(decrypt_bytes(blob)))  # noqa: S301
+    except Exception:  # a damaged or foreign file: read the ledger again
+        return None
+    if owner != user.pk or not isinstance(preview, Preview):
+        return None
+    return file_hash, preview
+
+
+def ledger_parsed_drop(token: Any) -> None:
+    """Delete a kept preview (once saved, or replaced by a new upload)."""
+    if isinstance(token, str) and len(token) == 32 and token.isalnum():
+        (_parsed_dir() / f"{token}.bin").unlink(missing_ok=True)
+
+
+def ledger_parsed_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete kept previews older than :data:`PARSED_MAX_AGE`; returns how many."""
+    cutoff = (now or timezone.now()).timestamp() - PARSED_MAX_AGE.total_seconds()
+    removed = 0
+    folder = _parsed_dir()
+    if not folder.is_dir():
+        return 0
+    for path in folder.iterdir():
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed
 
 
 # --- commit ------------------------------------------------------------------------------------

@@ -37,6 +37,9 @@ from anxin.safety.ledgers import (
     LedgerPreview,
     hazard_ledger_export_record,
     ledger_commit,
+    ledger_parsed_drop,
+    ledger_parsed_keep,
+    ledger_parsed_load,
     ledger_preview,
     territorial_choices,
     write_hazard_ledger,
@@ -191,7 +194,13 @@ def ledger_import(request: AuthedHttpRequest) -> HttpResponse:
                 form.add_error("file", message)
         else:
             data = attachment_read(stored)
-            preview = ledger_preview(kind, data, user=request.user, unit=unit)
+            ledger_parsed_drop((request.session.get(SESSION_KEY) or {}).get("parsed"))
+            kept: list[str] = []
+
+            def keep(file_hash: str, parsed: Any) -> None:
+                kept.append(ledger_parsed_keep(file_hash, parsed, user=request.user))
+
+            preview = ledger_preview(kind, data, user=request.user, unit=unit, keep=keep)
             preview.file_name = stored.name
             request.session[SESSION_KEY] = {
                 "attachment": str(stored.uid),
@@ -199,6 +208,7 @@ def ledger_import(request: AuthedHttpRequest) -> HttpResponse:
                 "unit": unit.code,
                 "file_hash": preview.file_hash,
                 "digest": preview.digest,
+                "parsed": kept[0] if kept else None,
             }
             return _render_preview(request, preview, unit)
     return render(request, "safety/ledger_import.html", {"form": form})
@@ -219,9 +229,12 @@ def ledger_confirm(request: AuthedHttpRequest) -> HttpResponse:
     data = attachment_read(stored)
     if sm3_hex(data) != state.get("file_hash"):
         request.session.pop(SESSION_KEY, None)
+        ledger_parsed_drop(state.get("parsed"))
         messages.error(request, _("The stored ledger has changed; upload it again."))
         return redirect("ledger_import")
-    preview = ledger_preview(state["kind"], data, user=request.user, unit=unit)
+    # the rows as read at upload (not read again), checked against the database again
+    parsed = ledger_parsed_load(state.get("parsed"), user=request.user)
+    preview = ledger_preview(state["kind"], data, user=request.user, unit=unit, parsed=parsed)
     preview.file_name = stored.name
     if request.POST.get("digest") != state.get("digest") or preview.digest != state["digest"]:
         state["digest"] = preview.digest
@@ -233,6 +246,7 @@ def ledger_confirm(request: AuthedHttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
         return _render_preview(request, preview, unit)
     request.session.pop(SESSION_KEY, None)
+    ledger_parsed_drop(state.get("parsed"))
     return render(
         request,
         "safety/ledger_done.html",

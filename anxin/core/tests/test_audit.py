@@ -144,3 +144,37 @@ def test_staff_actions_keep_the_address_and_public_submissions_do_not(personas):
         context.reset(token)
     assert staff.actor_ip == "10.1.2.3" and staff.actor_label == "clerk"
     assert public.actor_ip is None and public.actor_label == "public"
+
+
+def test_a_large_batch_is_sealed_by_the_periodic_job_not_in_the_request(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    from anxin.core import audit
+
+    monkeypatch.setattr(audit, "SEAL_IN_REQUEST_MAX", 3)
+    entries = [
+        {"action": "test.bulk", "object_type": "test", "object_id": str(i)} for i in range(3)
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            audit_record(actor=None, action="test.one", object_type="test", object_id="x")
+            audit.audit_record_many(actor=None, entries=entries)
+            audit_record(actor=None, action="test.after", object_type="test", object_id="y")
+    assert AuditEvent.objects.filter(hash="").count() == 5  # nothing sealed in the request
+    assert audit_seal() == 5  # what audit_seal_job runs every minute
+    assert run_verify()[0] == 0
+
+
+def test_a_smaller_batch_is_sealed_right_after_its_commit(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    from anxin.core import audit
+
+    monkeypatch.setattr(audit, "SEAL_IN_REQUEST_MAX", 3)
+    entries = [
+        {"action": "test.bulk", "object_type": "test", "object_id": str(i)} for i in range(3)
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            audit.audit_record_many(actor=None, entries=entries[:2])
+    assert not AuditEvent.objects.filter(hash="").exists()

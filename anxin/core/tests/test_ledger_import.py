@@ -636,3 +636,48 @@ def test_text_length():
 )
 def test_normalize_header(header, expected):
     assert normalize_header(header) == expected
+
+
+@pytest.mark.parametrize("path", EXPECTED, ids=lambda p: p.name.removesuffix(".expected.json"))
+def test_a_plain_xlsx_is_read_by_calamine_with_the_values_openpyxl_gives(path, monkeypatch):
+    """A sheet without error values or formulas lacking a result is read with calamine; the
+    preview is exactly the one of openpyxl's streaming parser (values and their types)."""
+    pytest.importorskip("python_calamine")
+    expected = _load(path)
+    options = expected.get("options", {})
+    used: list[str] = []
+    real_calamine_rows = ledger_import._calamine_rows
+
+    def spy(workbook, name):
+        used.append(name)
+        return real_calamine_rows(workbook, name)
+
+    monkeypatch.setattr(ledger_import, "_calamine_rows", spy)
+    fast = read_ledger(CORPUS / expected["file"], SPECS[expected["spec"]], **options)
+    monkeypatch.setattr(
+        ledger_import._OpenpyxlSheet, "rows", ledger_import._OpenpyxlSheet._openpyxl_rows
+    )
+    slow = read_ledger(CORPUS / expected["file"], SPECS[expected["spec"]], **options)
+    assert fast == slow
+    assert [type(v) for r in fast.rows_ready for v in r.values()] == [
+        type(v) for r in slow.rows_ready for v in r.values()
+    ]
+    # formulas saved without a result (a 合计 by openpyxl) and error values need openpyxl
+    needs_openpyxl = path.name.startswith(("07_total_row", "14_formulas"))
+    assert bool(used) is not needs_openpyxl
+
+
+@pytest.mark.parametrize(
+    ("xml", "plain"),
+    [
+        (b'<c r="A2" t="s"><v>3</v></c>', True),
+        (b'<c r="A2"><f>SUM(A1:A1)</f><v>5</v></c>', True),
+        (b'<c r="A2"><f>SUM(A1:A1)</f></c>', False),
+        (b'<c r="A2"><f>SUM(A1:A1)</f><v></v></c>', False),
+        (b'<x:c r="A2"><x:f t="shared" si="0"/></x:c>', False),
+        (b'<c r="A2" t="e"><v>#DIV/0!</v></c>', False),
+        (b"<c r='A2' t='e'><v>#N/A</v></c>", False),
+    ],
+)
+def test_what_only_openpyxl_tells_from_an_empty_cell(xml, plain):
+    assert (ledger_import._NEEDS_OPENPYXL.search(xml) is None) is plain

@@ -240,3 +240,69 @@ def test_the_hazard_ledger_export(personas: Any, client_for: Any, make_site: Any
     other = client_for(personas.sibling).get("/safety/ledgers/hazards.xlsx")
     book = load_workbook(io.BytesIO(b"".join(other.streaming_content)), read_only=True)
     assert len(list(book.worksheets[0].values)) == 1
+
+
+# --- the rows read at upload are kept for the confirmation ------------------------------------
+
+
+def test_the_confirmation_does_not_read_the_file_again(
+    personas: Any, client_for: Any, inspector: Any, sector: Any, media: Path, monkeypatch: Any
+) -> None:
+    from anxin.safety import ledgers
+
+    client = client_for(inspector)
+    response = upload(client, xlsx(site_rows()))
+    kept = list((media / "ledger-previews").iterdir())
+    assert len(kept) == 1 and "火星产业".encode() not in kept[0].read_bytes()  # SM4-encrypted
+
+    def unread(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the ledger was read again")
+
+    monkeypatch.setattr(ledgers, "read_ledger", unread)
+    done = client.post("/safety/import/confirm/", {"digest": response.context["preview"].digest})
+    assert 'id="created">3<' in done.content.decode()
+    assert Site.objects.count() == 3
+    assert list((media / "ledger-previews").iterdir()) == []  # deleted once saved
+
+
+def test_a_kept_preview_is_only_its_uploaders_and_expires(
+    personas: Any, inspector: Any, sector: Any, media: Path
+) -> None:
+    import datetime as dt
+    import os
+
+    from django.utils import timezone
+
+    from anxin.core.ledger_import import read_ledger
+    from anxin.safety.ledgers import (
+        SPECS,
+        ledger_parsed_keep,
+        ledger_parsed_load,
+        ledger_parsed_purge,
+    )
+
+    parsed = read_ledger(xlsx(site_rows()), SPECS["sites"])
+    token = ledger_parsed_keep("f" * 64, parsed, user=inspector)
+    loaded = ledger_parsed_load(token, user=inspector)
+    assert loaded is not None and loaded[0] == "f" * 64
+    assert loaded[1].rows_ready == parsed.rows_ready and loaded[1].errors == parsed.errors
+    assert ledger_parsed_load(token, user=personas.same) is None
+    assert ledger_parsed_load("../" + token[3:], user=inspector) is None
+    # a damaged file is not trusted: the ledger is read again
+    path = media / "ledger-previews" / f"{token}.bin"
+    blob = bytearray(path.read_bytes())
+    blob[-1] ^= 1
+    path.write_bytes(bytes(blob))
+    assert ledger_parsed_load(token, user=inspector) is None
+    # older than 6 hours: purged
+    fresh = ledger_parsed_keep("f" * 64, parsed, user=inspector)
+    seven_hours_ago = (timezone.now() - dt.timedelta(hours=7)).timestamp()
+    os.utime(path, (seven_hours_ago, seven_hours_ago))
+    assert ledger_parsed_purge() == 1
+    assert ledger_parsed_load(fresh, user=inspector) is not None
+    assert not path.exists()
+    # the hourly job runs the purge: the fresh one stays until it is 6 hours old
+    from config.schedule import ledger_parsed_purge_job
+
+    assert ledger_parsed_purge_job.call_local() == 0
+    assert ledger_parsed_purge(now=timezone.now() + dt.timedelta(hours=7)) == 1
