@@ -190,12 +190,19 @@ def reset_sequences(models_: Iterable[type[models.Model]]) -> None:
 
 @contextmanager
 def indexes_dropped(tables: Sequence[str]) -> Iterator[None]:
-    """On PostgreSQL, drop the plain secondary indexes of ``tables`` and rebuild them after.
+    """Drop the plain secondary indexes of ``tables`` and rebuild them after (PostgreSQL, SQLite).
 
     Primary keys and indexes behind constraints (unique, exclusion) stay: they guard the data.
     The rebuild runs even when the body fails, so the schema is never left without them.
     """
-    if connection.vendor != "postgresql" or not tables:
+    if not tables:
+        yield
+        return
+    if connection.vendor == "sqlite":
+        with _sqlite_indexes_dropped(tables):
+            yield
+        return
+    if connection.vendor != "postgresql":
         yield
         return
     with connection.cursor() as cursor:
@@ -206,6 +213,29 @@ def indexes_dropped(tables: Sequence[str]) -> Iterator[None]:
               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
             """,
             [list(tables)],
+        )
+        found = cursor.fetchall()
+        for name, _definition in found:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for name, definition in found:
+                log.debug("rebuilding index %s", name)
+                cursor.execute(definition)
+
+
+@contextmanager
+def _sqlite_indexes_dropped(tables: Sequence[str]) -> Iterator[None]:
+    """SQLite: the same for the indexes created by ``CREATE INDEX`` (``sql`` not null; those of
+    unique constraints are kept), rebuilt from their stored definitions after the body."""
+    marks = ", ".join("%s" for _ in tables)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND sql NOT LIKE 'CREATE UNIQUE%%' AND tbl_name IN ({marks})",
+            list(tables),
         )
         found = cursor.fetchall()
         for name, _definition in found:
@@ -231,6 +261,11 @@ def bulk_session() -> Iterator[None]:
                 # end instead, they leave no pending trigger events that would forbid the
                 # index rebuild in the same transaction.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        elif connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                # a page cache that holds the tables being written (the default is ~2 MB)
+                cursor.execute("PRAGMA cache_size = -524288")  # 512 MB, this connection only
+                cursor.execute("PRAGMA temp_store = MEMORY")
         yield
 
 
