@@ -265,7 +265,6 @@ def bulk_session() -> Iterator[None]:
             with connection.cursor() as cursor:
                 # a page cache that holds the tables being written (the default is ~2 MB)
                 cursor.execute("PRAGMA cache_size = -524288")  # 512 MB, this connection only
-                cursor.execute("PRAGMA temp_store = MEMORY")
         yield
 
 
