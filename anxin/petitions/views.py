@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from anxin.core.attachments import attachment_response, attachments_of
 from anxin.core.errors import ServiceError
 from anxin.core.models import Unit, User
-from anxin.core.pagination import capped_count, page_context
+from anxin.core.pagination import page_context
 from anxin.core.scoping import can
 from anxin.core.types import AuthedHttpRequest
 from anxin.core.views.auth import apply_service_errors
@@ -87,7 +87,7 @@ def petition_list_count(request: AuthedHttpRequest) -> HttpResponse:
     """The ledger's "N items" (htmx fragment): the same scope and filters as the list."""
     _require(request.user, "petition.view")
     filters = {k: request.GET.get(k) or None for k in FILTERS}
-    count, capped = capped_count(selectors.petition_list(user=request.user, **filters))
+    count, capped = selectors.petition_list_count(user=request.user, **filters)
     return render(request, "components/page_count.html", {"count": count, "capped": capped})
 
 

@@ -212,8 +212,21 @@ def test_the_ledger_count_equals_the_list_for_every_persona(personas, register, 
     services.petition_accept(actor=personas.clerk, petition=accused, lead_unit=personas.city.D1)
     # a city-wide reader whose home unit is the accused one: shielded from the accusation
     insider = make_person("insider", personas.city.T1, [(Role.VIEWER, personas.city.C)])
-    expected = {"same": 2, "parent": 3, "clerk": 4, "insider": 3, "outsider": 0}
-    users = {**{k: getattr(personas, k) for k in expected if k != "insider"}, "insider": insider}
+    # a reader scoped to D1 (counted from the links) whose home unit is the accused one
+    scoped_insider = make_person("t1reader", personas.city.T1, [(Role.VIEWER, personas.city.D1)])
+    expected = {
+        "same": 2,
+        "parent": 3,
+        "clerk": 4,
+        "insider": 3,
+        "scoped_insider": 2,
+        "outsider": 0,
+    }
+    users = {
+        **{k: getattr(personas, k) for k in ("same", "parent", "clerk", "outsider")},
+        "insider": insider,
+        "scoped_insider": scoped_insider,
+    }
     for name, user in users.items():
         client = client_for(user)
         listed = client.get("/petitions/").content.decode().count('<td class="mono"><a href=')
@@ -223,6 +236,8 @@ def test_the_ledger_count_equals_the_list_for_every_persona(personas, register, 
         assert ("举报某街道干部" in titles) == (name in ("parent", "clerk")), name
     assert _ledger_count(client_for(personas.clerk), "?kind=accusation") == "共 1 条"
     assert _ledger_count(client_for(insider), "?kind=accusation") == "共 0 条"
+    assert _ledger_count(client_for(personas.parent), "?kind=accusation") == "共 1 条"
+    assert _ledger_count(client_for(scoped_insider), "?kind=accusation") == "共 0 条"
 
 
 def test_the_ledger_count_says_more_than_the_cap(personas, register, client_for, monkeypatch):
@@ -231,9 +246,14 @@ def test_the_ledger_count_says_more_than_the_cap(personas, register, client_for,
     for i in range(3):
         register(title=f"案件{i}")
     monkeypatch.setattr(pagination, "PAGE_COUNT_CAP", 2)
-    assert _ledger_count(client_for(personas.clerk)) == "超过 2 条"
+    assert _ledger_count(client_for(personas.clerk)) == "超过 2 条"  # city-wide
+    assert _ledger_count(client_for(personas.same)) == "共 0 条"
+    for p in Petition.objects.all():
+        services.petition_forward(actor=personas.clerk, petition=p, to_unit=personas.city.T1)
+    assert _ledger_count(client_for(personas.same)) == "超过 2 条"  # scoped: from the links
     monkeypatch.setattr(pagination, "PAGE_COUNT_CAP", 3)
     assert _ledger_count(client_for(personas.clerk)) == "共 3 条"
+    assert _ledger_count(client_for(personas.same)) == "共 3 条"
 
 
 def test_the_ledger_count_is_refused_like_the_list(personas, client_for, client):
