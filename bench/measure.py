@@ -163,9 +163,14 @@ def ledger(bench: Bench, people: dict[str, Any], repeat: int) -> None:
         def deep(c: Any = client, k: str | None = cursor) -> None:
             assert c.get(url, {"cursor": k} if k else {}).status_code == 200
 
+        def count(c: Any = client) -> None:
+            # the "N items" the ledger page loads after it is shown (htmx)
+            assert c.get(reverse("petition_list_count")).status_code == 200
+
         steps: list[tuple[str, Callable[[], None]]] = [
             ("first page", first),
             (f"page {page}", deep),
+            ("count", count),
         ]
         for which, fn in steps:
             samples = timed(fn, repeat)

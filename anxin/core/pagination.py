@@ -105,6 +105,18 @@ def _value_of(obj: Any, field: str) -> Any:
 PAGE_COUNT_CAP = 10_000
 
 
+def capped_count(queryset: QuerySet[Any], cap: int | None = None) -> tuple[int, bool]:
+    """``(count, capped)``: the number of rows, at most ``cap`` (default
+    :data:`PAGE_COUNT_CAP`; ``capped`` then says there are more) — ``COUNT(*)`` over a
+    ``LIMIT cap + 1`` subquery of ids only (no joins)."""
+    if cap is None:
+        cap = PAGE_COUNT_CAP
+    count = queryset.order_by().values("pk")[: cap + 1].count()
+    if count > cap:
+        return cap, True
+    return count, False
+
+
 @dataclass
 class Page:
     items: list[Any]
@@ -131,10 +143,7 @@ def keyset_page(
     count = None
     capped = False
     if with_count and count_cap is not None:
-        # ids only: no select_related joins in the counting subquery
-        count = queryset.order_by().values("pk")[: count_cap + 1].count()
-        if count > count_cap:
-            count, capped = count_cap, True
+        count, capped = capped_count(queryset, count_cap)
     elif with_count:
         count = queryset.order_by().count()
     if cursor:
@@ -157,21 +166,33 @@ def url_with_cursor(url: str, cursor: str | None) -> str | None:
 
 
 def page_context(
-    request: Any, queryset: QuerySet[Any], ordering: tuple[str, ...], *, limit: int = DEFAULT_LIMIT
+    request: Any,
+    queryset: QuerySet[Any],
+    ordering: tuple[str, ...],
+    *,
+    limit: int = DEFAULT_LIMIT,
+    count_url: str | None = None,
 ) -> dict[str, Any]:
     """A keyset page for a list page: ``page``, ``next_url`` and ``first_query`` (the
-    current filters without the cursor) — what ``components/pager.html`` shows."""
+    current filters without the cursor) — what ``components/pager.html`` shows.
+
+    With ``count_url`` the page is answered without its count: the pager loads "N items"
+    from ``count_url`` + the current filters once the list is shown (a big scoped list's
+    capped count costs more than its page; see :func:`capped_count`)."""
     page = keyset_page(
         queryset,
         ordering,
         cursor=request.GET.get("cursor") or None,
         limit=limit,
+        with_count=count_url is None,
         count_cap=PAGE_COUNT_CAP,
     )
     params = request.GET.copy()
     params.pop("cursor", None)
+    first_query = params.urlencode()
     return {
         "page": page,
         "next_url": url_with_cursor(request.get_full_path(), page.next_cursor),
-        "first_query": params.urlencode(),
+        "first_query": first_query,
+        "count_url": f"{count_url}?{first_query}" if count_url and first_query else count_url,
     }

@@ -21,6 +21,49 @@ def petition_list(*, user: Any, **filters: Any) -> QuerySet[Petition]:
     return petition_filter(qs, **filters)
 
 
+def petition_list_count(*, user: Any, **filters: Any) -> tuple[int, bool]:
+    """The ledger's capped count (``capped_count``): the rows of ``petition_list``.
+
+    A person whose scope is some units, with no filter, is counted from the case-unit links
+    (distinct cases linked to a unit in scope, less the accusations shielded from them): the
+    ``petition_unit_by_unit`` index of their units, instead of walking the ledger and probing
+    each case's links (a township at 6 % density: ~170,000 cases walked to count 10,001).
+    The same set as the list's ``EXISTS``, so the same number."""
+    from django.db.models import Count, Q
+
+    from anxin.core import pagination
+    from anxin.core.models import Unit
+    from anxin.core.scoping import covers_every_unit, grants_of, home_unit_ancestry, scope_q
+    from anxin.petitions.models import PetitionUnit
+
+    action = "petition.view"
+    if not any(filters.values()) and grants_of(user) and not covers_every_unit(user, action):
+        units_q = scope_q(user, action, ("",))  # the units themselves
+        if units_q is not None:
+            # the ids first: PostgreSQL then reads the (unit, petition) index of those units
+            # instead of joining every link with its unit's path
+            units = list(Unit.objects.filter(units_q).values_list("pk", flat=True))
+            # ``shield_q`` with the accused units' ids resolved first: the accused-unit and
+            # accused-user indexes, not every accusation of the city (10 % of the cases)
+            accused_units = list(
+                Unit.objects.filter(code__in=home_unit_ancestry(user)).values_list("pk", flat=True)
+            )
+            shielded = Petition.objects.filter(
+                Q(kind="accusation")
+                & (Q(accused_user_id=user.pk) | Q(accused_unit_id__in=accused_units))
+            ).values("pk")
+            # an exact COUNT(DISTINCT) over the links of the user's units (hashed, in no
+            # order): a LIMIT on a DISTINCT makes PostgreSQL walk every link in case order
+            count = (
+                PetitionUnit.objects.filter(unit_id__in=units)
+                .exclude(petition_id__in=shielded)
+                .aggregate(n=Count("petition_id", distinct=True))["n"]
+            )
+            cap = pagination.PAGE_COUNT_CAP
+            return (cap, True) if count > cap else (count, False)
+    return pagination.capped_count(petition_list(user=user, **filters))
+
+
 def petition_get_for_user(*, user: Any, id: str, action: str = "view") -> Petition:
     import uuid
 

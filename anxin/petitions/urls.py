@@ -4,6 +4,7 @@ from anxin.petitions import views, views_documents, views_reception
 
 urlpatterns = [
     path("", views.petition_list, name="petition_list"),
+    path("count/", views.petition_list_count, name="petition_list_count"),
     path("new/", views.petition_create, name="petition_create"),
     path("export.xlsx", views.petition_export, name="petition_export"),
     path("backlog/", views.backlog, name="petition_backlog"),

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -53,7 +54,11 @@ def petition_list(request: AuthedHttpRequest) -> HttpResponse:
     _require(request.user, "petition.view")
     filters = {k: request.GET.get(k) or None for k in FILTERS}
     qs = selectors.petition_list(user=request.user, **filters)
-    paged = page_context(request, qs, selectors.LEDGER_ORDERING)
+    # the list answers at once; "N items" follows from petition_list_count (the capped count
+    # of a township's scope probes ~17 times as many cases as it counts at 6 % density)
+    paged = page_context(
+        request, qs, selectors.LEDGER_ORDERING, count_url=reverse("petition_list_count")
+    )
     page = paged["page"]
     deadlines = deadlines_for(page.items)
     rows = [
@@ -74,6 +79,16 @@ def petition_list(request: AuthedHttpRequest) -> HttpResponse:
             "may_register": can(request.user, "petition.register"),
         },
     )
+
+
+@login_required
+@require_GET
+def petition_list_count(request: AuthedHttpRequest) -> HttpResponse:
+    """The ledger's "N items" (htmx fragment): the same scope and filters as the list."""
+    _require(request.user, "petition.view")
+    filters = {k: request.GET.get(k) or None for k in FILTERS}
+    count, capped = selectors.petition_list_count(user=request.user, **filters)
+    return render(request, "components/page_count.html", {"count": count, "capped": capped})
 
 
 @login_required

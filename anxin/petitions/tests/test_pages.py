@@ -131,6 +131,13 @@ def test_the_ledger_page_query_count_is_fixed(personas, register, client_for):
         response = client.get("/petitions/?status=registered")
     assert response.status_code == 200
     assert len(ctx.captured_queries) < 20
+    # no ledger count on the page (it follows from /petitions/count/)
+    assert not any("LIMIT 10001" in q["sql"] for q in ctx.captured_queries)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/petitions/count/?status=registered").status_code == 200
+    counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and "LIMIT 10001" in counts[0]
+    assert len(ctx.captured_queries) < 10
 
 
 def test_a_repeat_is_shown_side_by_side_and_merged(personas, register, client_for):
@@ -168,3 +175,89 @@ def test_the_case_page_shows_materials_documents_and_the_plan(
     assert "acceptance_notice.docx" in page  # documents card
     assert 'name="materials"' in page  # the upload form
     assert "/plan/owner/" in page  # the resolution plan form
+
+
+def _ledger_count(client, query: str = "") -> str:
+    response = client.get(f"/petitions/count/{query}")
+    assert response.status_code == 200
+    return response.content.decode().split(">", 1)[1].split("<", 1)[0]
+
+
+def test_the_ledger_answers_without_its_count_and_loads_it_after(personas, register, client_for):
+    register(title="案件甲")
+    client = client_for(personas.clerk)
+    page = client.get("/petitions/?status=registered&q=").content.decode()
+    assert 'hx-get="/petitions/count/?status=registered&amp;q="' in page
+    assert 'hx-trigger="load"' in page and "共 1 条" not in page
+    assert _ledger_count(client, "?status=registered&q=") == "共 1 条"
+    assert _ledger_count(client, "?status=closed") == "共 0 条"
+
+
+def test_the_ledger_count_equals_the_list_for_every_persona(personas, register, client_for):
+    from anxin.core.choices import Role
+    from anxin.core.testing import make_person
+    from anxin.petitions.models import Category
+
+    for i in range(3):
+        p = register(title=f"案件{i}").petition
+        if i < 2:
+            services.petition_forward(actor=personas.clerk, petition=p, to_unit=personas.city.T1)
+    accused = register(
+        kind="accusation",
+        title="举报某街道干部",
+        category=Category.objects.get(code="discipline"),
+        accused_unit=personas.city.T1,
+        accused_person="某干部",
+    ).petition
+    services.petition_accept(actor=personas.clerk, petition=accused, lead_unit=personas.city.D1)
+    # a city-wide reader whose home unit is the accused one: shielded from the accusation
+    insider = make_person("insider", personas.city.T1, [(Role.VIEWER, personas.city.C)])
+    # a reader scoped to D1 (counted from the links) whose home unit is the accused one
+    scoped_insider = make_person("t1reader", personas.city.T1, [(Role.VIEWER, personas.city.D1)])
+    expected = {
+        "same": 2,
+        "parent": 3,
+        "clerk": 4,
+        "insider": 3,
+        "scoped_insider": 2,
+        "outsider": 0,
+    }
+    users = {
+        **{k: getattr(personas, k) for k in ("same", "parent", "clerk", "outsider")},
+        "insider": insider,
+        "scoped_insider": scoped_insider,
+    }
+    for name, user in users.items():
+        client = client_for(user)
+        listed = client.get("/petitions/").content.decode().count('<td class="mono"><a href=')
+        titles = set(Petition.objects.restrict(user, "view").values_list("title", flat=True))
+        assert len(titles) == listed == expected[name], name
+        assert _ledger_count(client) == f"共 {expected[name]} 条", name
+        assert ("举报某街道干部" in titles) == (name in ("parent", "clerk")), name
+    assert _ledger_count(client_for(personas.clerk), "?kind=accusation") == "共 1 条"
+    assert _ledger_count(client_for(insider), "?kind=accusation") == "共 0 条"
+    assert _ledger_count(client_for(personas.parent), "?kind=accusation") == "共 1 条"
+    assert _ledger_count(client_for(scoped_insider), "?kind=accusation") == "共 0 条"
+
+
+def test_the_ledger_count_says_more_than_the_cap(personas, register, client_for, monkeypatch):
+    from anxin.core import pagination
+
+    for i in range(3):
+        register(title=f"案件{i}")
+    monkeypatch.setattr(pagination, "PAGE_COUNT_CAP", 2)
+    assert _ledger_count(client_for(personas.clerk)) == "超过 2 条"  # city-wide
+    assert _ledger_count(client_for(personas.same)) == "共 0 条"
+    for p in Petition.objects.all():
+        services.petition_forward(actor=personas.clerk, petition=p, to_unit=personas.city.T1)
+    assert _ledger_count(client_for(personas.same)) == "超过 2 条"  # scoped: from the links
+    monkeypatch.setattr(pagination, "PAGE_COUNT_CAP", 3)
+    assert _ledger_count(client_for(personas.clerk)) == "共 3 条"
+    assert _ledger_count(client_for(personas.same)) == "共 3 条"
+
+
+def test_the_ledger_count_is_refused_like_the_list(personas, client_for, client):
+    auditor = client_for(personas.auditor)  # administrators read no cases
+    assert auditor.get("/petitions/").status_code == 403
+    assert auditor.get("/petitions/count/").status_code == 403
+    assert client.get("/petitions/count/").status_code == 302  # to the sign-in page
