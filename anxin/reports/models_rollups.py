@@ -123,9 +123,33 @@ class InspectionDaily(DailyRow):
         indexes = [models.Index(fields=["unit", "day"], name="reports_inspection_daily_unit")]
 
 
+class ClockDaily(DailyRow):
+    """The petitions' clocks by due day × owning unit × name × state: the cohorts of the
+    timeliness rates (及时受理率, 按期答复率) in :func:`anxin.reports.indicators.figures`.
+
+    Every clock change is audited with its before and after snapshot, so a change moves one
+    clock from the row of its old (day, unit, name, state) to the row of its new one."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=40)
+    state = models.CharField(max_length=12)
+    n = models.IntegerField(default=0)
+
+    COUNTERS = ("n",)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "unit", "name", "state"], name="reports_clock_daily_key"
+            )
+        ]
+        indexes = [models.Index(fields=["name", "day"], name="reports_clock_daily_day")]
+
+
 ROLLUPS: tuple[type[models.Model], ...] = (
     PetitionDaily,
     HazardDaily,
     AccidentDaily,
     InspectionDaily,
+    ClockDaily,
 )

@@ -26,7 +26,13 @@ from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from anxin.reports.models_rollups import AccidentDaily, HazardDaily, InspectionDaily, PetitionDaily
+from anxin.reports.models_rollups import (
+    AccidentDaily,
+    ClockDaily,
+    HazardDaily,
+    InspectionDaily,
+    PetitionDaily,
+)
 
 #: timeline kinds of a petition → the counter they move (``signed_off`` only at stage decision)
 PETITION_STEPS = {
@@ -74,7 +80,7 @@ def is_relevant(event: Any) -> bool:
     """Whether an audited action may move a counter (cheap: no query)."""
     action: str = event.action
     return action.partition(".")[0] in RELEVANT_DOMAINS or (
-        action == "clock.stop" and event.object_type == PETITION_SUBJECT
+        action.startswith("clock.") and event.object_type in (PETITION_SUBJECT, "supervision.clock")
     )
 
 
@@ -90,8 +96,12 @@ def apply_event(event: Any, obj: Any) -> None:
         _accident(verb, event, obj)
     elif domain == "inspection" and obj is not None and verb in ("create", "update"):
         _inspection(verb, event, obj)
-    elif action == "clock.stop" and event.object_type == PETITION_SUBJECT:
-        _petition_clock_missed(event)
+    elif action == "clock.recompute":
+        _clocks_recomputed(event)
+    elif action.startswith("clock.") and event.object_type == PETITION_SUBJECT:
+        _clock_moved(event)
+        if action == "clock.stop":
+            _petition_clock_missed(event)
 
 
 def apply_events(pairs: list[tuple[Any, Any]]) -> None:
@@ -202,6 +212,54 @@ def _petition_clock_missed(event: Any) -> None:
         return
     day = dt.date.fromisoformat(after["stopped_on"])
     bump(PetitionDaily, _petition_key(petition, day, int(after["unit_id"])), overdue=1)
+
+
+def _clock_key(snapshot: dict[str, Any] | None, name: str) -> dict[str, Any] | None:
+    if not snapshot or not snapshot.get("due_on") or not snapshot.get("unit_id"):
+        return None
+    return {
+        "day": dt.date.fromisoformat(str(snapshot["due_on"])),
+        "unit_id": int(snapshot["unit_id"]),
+        "name": name,
+        "state": snapshot["state"],
+    }
+
+
+def _clock_moved(event: Any) -> None:
+    """A petition's clock changed: out of the row of its old snapshot, into its new one's."""
+    name = event.object_repr
+    old = _clock_key(event.before, name)
+    new = _clock_key(event.after, name)
+    if old == new:
+        return
+    if old is not None:
+        bump(ClockDaily, old, n=-1)
+    if new is not None:
+        bump(ClockDaily, new, n=1)
+
+
+def _clocks_recomputed(event: Any) -> None:
+    """A calendar change moved the due dates of open clocks (one event per batch)."""
+    from anxin.supervision.models import Clock
+
+    moved = [m for m in (event.after or {}).get("moved", []) if m[0] == PETITION_SUBJECT]
+    if not moved:
+        return
+    open_clocks = {
+        (row["subject_id"], row["name"]): row
+        for row in Clock.objects.filter(
+            subject_type=PETITION_SUBJECT,
+            subject_id__in={int(m[1]) for m in moved},
+            state__in=["running", "paused"],
+        ).values("subject_id", "name", "unit_id", "state")
+    }
+    for _type, subject_id, name, old_due, new_due in moved:
+        row = open_clocks.get((int(subject_id), name))
+        if row is None:
+            continue
+        key = {"unit_id": row["unit_id"], "name": name, "state": row["state"]}
+        bump(ClockDaily, {**key, "day": dt.date.fromisoformat(old_due)}, n=-1)
+        bump(ClockDaily, {**key, "day": dt.date.fromisoformat(new_due)}, n=1)
 
 
 def _hazard(verb: str, hazard: Any) -> None:
@@ -432,6 +490,23 @@ def _inspection_rows(
     return out
 
 
+def _clock_rows(
+    start: dt.date | None, end: dt.date | None
+) -> dict[tuple[Any, ...], dict[str, int]]:
+    from anxin.supervision.models import Clock
+
+    dims = ("day", "unit_id", "name", "state")
+    out: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    grouped = (
+        _in_range(Clock.objects.filter(subject_type=PETITION_SUBJECT), "due_on", start, end)
+        .values("due_on", "unit_id", "name", "state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    _merge(out, ({**r, "day": r["due_on"]} for r in grouped), dims, "n")
+    return out
+
+
 REBUILDERS: tuple[tuple[type[models.Model], tuple[str, ...], Any], ...] = (
     (PetitionDaily, ("day", "unit_id", "channel", "kind", "category_id"), _petition_rows),
     (
@@ -441,6 +516,7 @@ REBUILDERS: tuple[tuple[type[models.Model], tuple[str, ...], Any], ...] = (
     ),
     (AccidentDaily, ("day", "unit_id", "grade"), _accident_rows),
     (InspectionDaily, ("day", "unit_id"), _inspection_rows),
+    (ClockDaily, ("day", "unit_id", "name", "state"), _clock_rows),
 )
 
 

@@ -301,4 +301,10 @@ def frozen_today(monkeypatch: Any) -> dt.date:
 
 @pytest.fixture
 def seeded(personas: Any, frozen_today: dt.date) -> Seed:
-    return build(personas)
+    """The ledgers written directly (not through the services), then the rollups recounted
+    from them, as after ``seed_bulk`` and ``rebuild_rollups``."""
+    from anxin.reports import rollups
+
+    seed = build(personas)
+    rollups.rebuild()
+    return seed
