@@ -61,7 +61,9 @@ def test_check_deploy_reports_nothing_but_the_documented_silenced_checks(tmp_pat
 
 def test_every_silenced_check_is_documented_with_its_reason(production):
     silenced = production["SILENCED_SYSTEM_CHECKS"]
-    assert sorted(silenced) == ["axes.W006", "security.W021"]
+    # models.W040 only on SQLite (covering index columns it ignores); the production test
+    # process runs on a SQLite file
+    assert sorted(silenced) == ["axes.W006", "models.W040", "security.W021"]
     doc = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     section = doc[doc.index("Silenced on purpose") : doc.index("### `check --deploy`")]
     for check in silenced:
