@@ -66,3 +66,14 @@ def _default_language() -> Any:
 
     with translation.override(settings.LANGUAGE_CODE):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _no_webhook_endpoints_cached() -> Any:
+    """Each test starts without the process's cached list of webhook endpoints: a test that made
+    an endpoint and rolled it back would otherwise leave its id for the next test's deliveries."""
+    from anxin.core.webhooks import forget_endpoints
+
+    forget_endpoints()
+    yield
+    forget_endpoints()

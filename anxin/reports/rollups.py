@@ -150,6 +150,8 @@ def _bump_many(
         for key, n in deltas.items()
         if key not in existing
     ]
+    if not missing:
+        return
     try:
         with transaction.atomic():
             manager.bulk_create(missing, batch_size=1000)
@@ -253,13 +255,19 @@ def _clocks_recomputed(event: Any) -> None:
             state__in=["running", "paused"],
         ).values("subject_id", "name", "unit_id", "state")
     }
+    # the batch's moves summed per rollup row, then written in a few statements (not two
+    # statements per clock: a calendar change moves thousands of clocks at once)
+    deltas: dict[tuple[Any, ...], int] = {}
     for _type, subject_id, name, old_due, new_due in moved:
         row = open_clocks.get((int(subject_id), name))
         if row is None:
             continue
-        key = {"unit_id": row["unit_id"], "name": name, "state": row["state"]}
-        bump(ClockDaily, {**key, "day": dt.date.fromisoformat(old_due)}, n=-1)
-        bump(ClockDaily, {**key, "day": dt.date.fromisoformat(new_due)}, n=1)
+        for due, n in ((old_due, -1), (new_due, 1)):
+            key = (dt.date.fromisoformat(due), row["unit_id"], name, row["state"])
+            deltas[key] = deltas.get(key, 0) + n
+    deltas = {key: n for key, n in deltas.items() if n}
+    if deltas:
+        _bump_many(ClockDaily, ("day", "unit_id", "name", "state"), "n", deltas)
 
 
 def _hazard(verb: str, hazard: Any) -> None:

@@ -241,6 +241,8 @@ PAGES: dict[str, Entry] = {
         chunk="core",
     ),
     "petition_list": Entry(get=PETITION_LEDGER, post=NOT_THIS_METHOD, chunk="petitions"),
+    # the ledger's "共 N 条", loaded after the list: refused exactly as the list
+    "petition_list_count": Entry(get=PETITION_LEDGER, post=NOT_THIS_METHOD, chunk="petitions"),
     "petition_create": Entry(
         get=override(SYSADMIN_ONLY, member="ok", accused="ok", clerk="ok", sysadmin=403),
         post=override(SYSADMIN_ONLY, member="ok", accused="ok", clerk="ok", sysadmin=403),
