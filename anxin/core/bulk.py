@@ -195,48 +195,26 @@ def indexes_dropped(tables: Sequence[str]) -> Iterator[None]:
     Primary keys and indexes behind constraints (unique, exclusion) stay: they guard the data.
     The rebuild runs even when the body fails, so the schema is never left without them.
     """
-    if not tables:
+    if not tables or connection.vendor not in ("postgresql", "sqlite"):
         yield
         return
-    if connection.vendor == "sqlite":
-        with _sqlite_indexes_dropped(tables):
-            yield
-        return
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
+    if connection.vendor == "postgresql":
+        query = """
             SELECT i.indexname, i.indexdef FROM pg_indexes i
             WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s)
               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
-            """,
-            [list(tables)],
-        )
-        found = cursor.fetchall()
-        for name, _definition in found:
-            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            for name, definition in found:
-                log.debug("rebuilding index %s", name)
-                cursor.execute(definition)
-
-
-@contextmanager
-def _sqlite_indexes_dropped(tables: Sequence[str]) -> Iterator[None]:
-    """SQLite: the same for the indexes created by ``CREATE INDEX`` (``sql`` not null; those of
-    unique constraints are kept), rebuilt from their stored definitions after the body."""
-    marks = ", ".join("%s" for _ in tables)
-    with connection.cursor() as cursor:
-        cursor.execute(
+            """
+        params: list[Any] = [list(tables)]
+    else:
+        # the indexes made by CREATE INDEX (``sql`` not null), not those of unique constraints
+        marks = ", ".join("%s" for _ in tables)
+        query = (
             f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-            f"AND sql NOT LIKE 'CREATE UNIQUE%%' AND tbl_name IN ({marks})",
-            list(tables),
+            f"AND sql NOT LIKE 'CREATE UNIQUE%%' AND tbl_name IN ({marks})"
         )
+        params = list(tables)
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
         found = cursor.fetchall()
         for name, _definition in found:
             cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
