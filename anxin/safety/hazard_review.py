@@ -147,9 +147,7 @@ def hazard_apply_resumption(
     the rectification is submitted. Starts the review clock (10 calendar days)."""
     hazard = _step(actor, hazard, "apply_resumption", version)
     at = _when(hazard, at)
-    if not needs_resumption_approval(
-        grade=hazard.grade, production_stopped=hazard.production_stopped
-    ):
+    if not needs_resumption_approval(production_stopped=hazard.production_stopped):
         raise ValidationError(
             _("Only a major hazard that stopped production needs a resumption approval.")
         )

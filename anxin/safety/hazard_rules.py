@@ -138,9 +138,9 @@ def five_labels(fields: list[str]) -> str:
     return pgettext("list separator", ", ").join(str(labels[f]) for f in fields)
 
 
-def needs_resumption_approval(*, grade: str, production_stopped: bool) -> bool:
+def needs_resumption_approval(*, production_stopped: bool) -> bool:
     """安全生产法 Art. 65(3): a site ordered to stop for a major hazard resumes only after review
     and approval. The order stands until then, whatever the hazard's grade has become since
     (a stopped hazard regraded to 一般 still needs the approval before 销号), so only whether
-    production was stopped decides; ``grade`` is kept for the callers' symmetry."""
+    production was stopped decides."""
     return production_stopped

@@ -794,9 +794,7 @@ def hazard_approve_resumption(
     """The review approving the resumption of production (安全生产法 Art. 65(3); 16号令 Art. 18)."""
     hazard = _step(actor, hazard, "approve_resumption", version)
     at = _when(hazard, at)
-    if not needs_resumption_approval(
-        grade=hazard.grade, production_stopped=hazard.production_stopped
-    ):
+    if not needs_resumption_approval(production_stopped=hazard.production_stopped):
         raise ValidationError(
             _("Only a major hazard that stopped production needs a resumption approval.")
         )
@@ -904,7 +902,7 @@ def hazard_close(
     hazard = _step(actor, hazard, "close", version)
     at = _when(hazard, at)
     if (
-        needs_resumption_approval(grade=hazard.grade, production_stopped=hazard.production_stopped)
+        needs_resumption_approval(production_stopped=hazard.production_stopped)
         and hazard.resumption_approved_at is None
     ):
         raise ResumptionNotApproved(

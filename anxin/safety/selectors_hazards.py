@@ -211,9 +211,7 @@ def hazard_actions(user: Any, hazard: Hazard) -> list[str]:
         # the written application (16号令 Art. 23) only where a resumption is still to approve
         pending = hazard.resumption_applications.filter(status="pending").exists()
         open_to_apply = (
-            needs_resumption_approval(
-                grade=hazard.grade, production_stopped=hazard.production_stopped
-            )
+            needs_resumption_approval(production_stopped=hazard.production_stopped)
             and hazard.resumption_approved_at is None
         )
         if pending or not open_to_apply:

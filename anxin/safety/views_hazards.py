@@ -270,7 +270,7 @@ def hazard_detail(request: AuthedHttpRequest, id: str) -> HttpResponse:
             "may_add_evidence": hazard.status == HazardStatus.RECTIFYING
             and selectors.hazard_may(request.user, hazard, "hazard.submit"),
             "needs_resumption": needs_resumption_approval(
-                grade=hazard.grade, production_stopped=hazard.production_stopped
+                production_stopped=hazard.production_stopped
             ),
             "supervising_units": (
                 Unit.objects.filter(is_active=True).order_by("path")
