@@ -4,10 +4,11 @@
 audit events in one short transaction and marks it ``followup_pending``. After the commit it
 enqueues :func:`petition_followup` (Huey), which indexes the case for full-text search and
 compares it with recent cases of the same matter (``anxin.petitions.matching``). The step is
-idempotent: it runs only while the case is still pending, under the case's row lock, so a
-second run (a retried task, the catch-up job racing the task) changes nothing. The periodic
-job ``petitions_followup_catch_up_job`` (config/schedule.py) runs it for the cases whose task
-never ran (a crash between the commit and the enqueue, a lost queue).
+idempotent: it writes only while the case is still pending, under the case's row lock (the
+comparison, which only reads, comes before that transaction), so a second run (a retried
+task, the catch-up job racing the task) changes nothing. The periodic job
+``petitions_followup_catch_up_job`` (config/schedule.py) runs it for the cases whose task never
+ran (a crash between the commit and the enqueue, a lost queue).
 """
 
 from __future__ import annotations
@@ -44,6 +45,13 @@ def petition_followup(*, petition_id: int) -> bool:
     """
     from anxin.petitions.matching import find_related, index_petition
 
+    # The comparison only reads, so it runs before the write transaction: on SQLite that
+    # transaction takes the database's one write lock (``transaction_mode`` IMMEDIATE), and
+    # holding it through the comparison made every intake wait behind the follow-up.
+    seen = Petition.objects.filter(pk=petition_id, followup_pending=True).first()
+    if seen is None:
+        return False
+    related = find_related(seen)
     with transaction.atomic():
         petition = (
             Petition.objects.select_for_update()
@@ -53,8 +61,9 @@ def petition_followup(*, petition_id: int) -> bool:
         )
         if petition is None:
             return False
+        if petition.version != seen.version:  # edited meanwhile: compare the text as it is now
+            related = find_related(petition)
         index_petition(petition)
-        related = find_related(petition)
         flags: list[str] = []
         if any(r["reason"] == "no_reacceptance" for r in related):
             flags.append("no_reacceptance")

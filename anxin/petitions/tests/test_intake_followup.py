@@ -113,6 +113,61 @@ def test_the_follow_up_keeps_what_happened_to_the_case_meanwhile(
     assert petition.version == 3  # not a person's edit: an open case page stays valid
 
 
+def test_the_comparison_runs_before_the_write_transaction(
+    personas, claim_category, register, django_capture_on_commit_callbacks, monkeypatch
+):
+    """On SQLite the write transaction holds the database's one write lock: the comparison
+    (reads only) must not run inside it, or every intake waits behind the follow-up."""
+    from django.db import connection
+
+    from anxin.petitions import matching
+
+    register(title=TITLE, content=TEXT)
+    with django_capture_on_commit_callbacks():
+        petition = _register(personas, claim_category)
+    depth: dict[str, int] = {}
+    real_find, real_index = matching.find_related, matching.index_petition
+
+    def find(p: Petition) -> Any:
+        depth["find"] = len(connection.atomic_blocks)
+        return real_find(p)
+
+    def index(p: Petition) -> None:
+        depth["index"] = len(connection.atomic_blocks)
+        real_index(p)
+
+    monkeypatch.setattr(matching, "find_related", find)
+    monkeypatch.setattr(matching, "index_petition", index)
+    assert petition_followup(petition_id=petition.pk) is True
+    assert depth["find"] == depth["index"] - 1
+    petition.refresh_from_db()
+    assert petition.flags == ["possible_repeat"]
+
+
+def test_a_case_edited_during_the_comparison_is_compared_as_it_is_now(
+    personas, claim_category, register, django_capture_on_commit_callbacks, monkeypatch
+):
+    from anxin.petitions import matching
+
+    first = register(title=TITLE, content=TEXT).petition
+    with django_capture_on_commit_callbacks():
+        petition = _register(personas, claim_category, title="路灯不亮", content="路灯坏了。")
+    calls: list[str] = []
+    real_find = matching.find_related
+
+    def find(p: Petition) -> Any:
+        calls.append(p.title)
+        if len(calls) == 1:  # a clerk corrects the text while the comparison runs
+            Petition.objects.filter(pk=p.pk).update(title=TITLE, content=TEXT, version=2)
+        return real_find(p)
+
+    monkeypatch.setattr(matching, "find_related", find)
+    assert petition_followup(petition_id=petition.pk) is True
+    assert calls == ["路灯不亮", TITLE]
+    petition.refresh_from_db()
+    assert petition.repeat_of_id == first.pk and petition.flags == ["possible_repeat"]
+
+
 def test_a_case_with_no_earlier_match_is_only_indexed(
     personas, claim_category, django_capture_on_commit_callbacks
 ):
