@@ -371,23 +371,31 @@ def outbox_deliver(*, limit: int = 100, now: dt.datetime | None = None) -> int:
 def _locked(size: int, now: dt.datetime) -> list[_Out]:
     """PostgreSQL: up to ``size`` due messages, oldest first, locked for this transaction
     (``FOR UPDATE SKIP LOCKED``: rows another sender holds are passed over, not waited for).
-    ``attempts`` is the attempt being made (the claim's increment, done when recording)."""
-    due = Q(status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING], next_attempt_at__lte=now)
-    rows = list(
-        OutboxMessage.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(due)
-        .order_by("next_attempt_at", "id")
-        .values_list(
-            "id",
-            "channel",
-            "subject",
-            "body",
-            "attempts",
-            "user_id",
-            "user__is_active",
-            "user__email",
-        )[:size]
+    ``attempts`` is the attempt being made (the claim's increment, done when recording).
+
+    Read in the due index's order, as plain tuples. The planner is told to (``enable_sort``
+    off for this transaction only, whose other statement, the record, sorts nothing): right
+    after a sweep has filled the outbox its statistics lag behind (autovacuum has not analysed
+    the new rows), it expects a handful of due rows and would fetch and sort every due message,
+    texts included, for each chunk (5,000 due: 17 ms a chunk instead of 0.6 ms)."""
+    quote = connection.ops.quote_name
+    table, user = quote(OutboxMessage._meta.db_table), quote(User._meta.db_table)
+    sql = (
+        f"SELECT o.id, o.channel, o.subject, o.body, o.attempts, o.user_id, u.is_active, "
+        f"u.email FROM {table} o JOIN {user} u ON u.id = o.user_id "
+        f"WHERE o.status IN (%s, %s) AND o.next_attempt_at <= %s "
+        f"ORDER BY o.next_attempt_at, o.id LIMIT %s FOR UPDATE OF o SKIP LOCKED"
     )
+    params = [
+        OutboxStatus.PENDING.value,
+        OutboxStatus.SENDING.value,
+        connection.ops.adapt_datetimefield_value(now),
+        size,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('enable_sort', 'off', true)")
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     # phones (SM4-encrypted) are read and decrypted for text messages only
     texting = {uid for _pk, channel, *_r, uid, _a, _e in rows if channel != Channel.EMAIL}
     phones = dict(User.objects.filter(pk__in=texting).values_list("pk", "phone")) if texting else {}
