@@ -431,7 +431,7 @@ def test_the_sender_reads_the_due_index_in_order_before_statistics_catch_up(peop
         for i in range(3000)
     )
     with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
-        taken = notifications._locked(200, timezone.now())
+        taken, _last = notifications._locked(200, timezone.now())
         read = [q["sql"] for q in ctx.captured_queries if "SKIP LOCKED" in q["sql"]]
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN " + read[0])
@@ -439,3 +439,25 @@ def test_the_sender_reads_the_due_index_in_order_before_statistics_catch_up(peop
     assert len(taken) == 200 and [m.pk for m in taken] == sorted(m.pk for m in taken)
     assert "Index Scan using supervision_outbox_due" in plan
     assert "Sort" not in plan
+
+
+@pytest.mark.dbdep
+def test_a_runs_later_chunks_start_where_the_last_one_ended(people, monkeypatch):
+    """PostgreSQL: after its first chunk a run reads on from its last message in the due index
+    (keyset), not from the index's beginning, past the entries of what it has just sent."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the locked path is PostgreSQL's")
+    for i in range(10):
+        send(people, key=f"ks:{i}")  # an e-mail to the member each (same has no address)
+    monkeypatch.setattr(notifications, "MAIL_CHUNK", 4)
+    with CaptureQueriesContext(connection) as ctx:
+        assert outbox_deliver(limit=100) == 10
+    reads = [q["sql"] for q in ctx.captured_queries if "SKIP LOCKED" in q["sql"]]
+    assert len(reads) == 3  # chunks of 4, 4 and 2
+    assert "(o.next_attempt_at, o.id) >" not in reads[0]
+    assert all("(o.next_attempt_at, o.id) >" in sql for sql in reads[1:])
+    assert OutboxMessage.objects.filter(status="sent").count() == 10
+    assert sorted(m.to[0] for m in mail.outbox) == ["member@example.gov.cn"] * 10
