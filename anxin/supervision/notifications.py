@@ -381,7 +381,9 @@ def _locked(
     the new rows), it expects a handful of due rows and would fetch and sort every due message,
     texts included, for each chunk (5,000 due: 17 ms a chunk instead of 0.6 ms).
 
-    Returns the messages and the ``(next_attempt_at, id)`` of the last one read.
+    Returns the messages and the ``(next_attempt_at, id)`` of the last one read (the time as
+    PostgreSQL's own text, given back as is: exact, and no time zone conversion in Python for
+    each row — Django's loader of aware times cost 4 µs a row).
 
     ``after``: the ``(next_attempt_at, id)`` of the run's last message so far; the read starts
     there in the index (keyset), not at its beginning, where the entries of the messages this
@@ -391,7 +393,7 @@ def _locked(
     table, user = quote(OutboxMessage._meta.db_table), quote(User._meta.db_table)
     sql = (
         f"SELECT o.id, o.channel, o.subject, o.body, o.attempts, o.user_id, u.is_active, "
-        f"u.email, o.next_attempt_at FROM {table} o JOIN {user} u ON u.id = o.user_id "
+        f"u.email, CAST(o.next_attempt_at AS TEXT) FROM {table} o JOIN {user} u ON u.id = o.user_id "
         f"WHERE o.status IN (%s, %s) AND o.next_attempt_at <= %s {{after}}"
         f"ORDER BY o.next_attempt_at, o.id LIMIT %s FOR UPDATE OF o SKIP LOCKED"
     )
@@ -401,8 +403,8 @@ def _locked(
         connection.ops.adapt_datetimefield_value(now),
     ]
     if after is not None:
-        sql = sql.format(after="AND (o.next_attempt_at, o.id) > (%s, %s) ")
-        params += [connection.ops.adapt_datetimefield_value(after[0]), after[1]]
+        sql = sql.format(after="AND (o.next_attempt_at, o.id) > (CAST(%s AS TIMESTAMPTZ), %s) ")
+        params += list(after)
     else:
         sql = sql.format(after="")
     params.append(size)
