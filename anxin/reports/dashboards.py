@@ -160,16 +160,19 @@ def petitions_received(
         .values("month", *PETITION_DIMS)
         .annotate(n=Sum("received"))
         .order_by()
+        # tuples, not dicts: a year of a city's groups is a few thousand rows
+        .values_list("month", *PETITION_DIMS, "n")
     )
     out: dict[str, dict[Any, dict[dt.date, int]]] = {
         dim: defaultdict(lambda: defaultdict(int)) for dim in PETITION_DIMS
     }
-    for row in grouped:
-        month = row["month"]
+    by_dim = [out[dim] for dim in PETITION_DIMS]
+    for month, *values, n in grouped:
         if isinstance(month, dt.datetime):
             month = month.date()
-        for dim in PETITION_DIMS:
-            out[dim][row[dim]][month] += int(row["n"] or 0)
+        count = int(n or 0)
+        for counts, value in zip(by_dim, values, strict=True):
+            counts[value][month] += count
     return {dim: {k: dict(v) for k, v in by.items()} for dim, by in out.items()}
 
 

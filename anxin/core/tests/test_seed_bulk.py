@@ -137,6 +137,20 @@ def test_hazards_have_the_timeline_the_rollups_count(bulk: None) -> None:
     }
 
 
+def test_cases_have_the_first_step_the_rollups_count_as_received(bulk: None) -> None:
+    """Each bulk case has its ``registered`` step (at ``registered_at``, by the registering
+    unit), so the rebuilt rollups count the cases received as the services' records would."""
+    from anxin.petitions.models import PetitionEvent
+    from anxin.reports.models import PetitionDaily
+
+    events = PetitionEvent.objects.filter(kind="registered")
+    assert events.count() == Petition.objects.count() == 300
+    assert not events.exclude(at=F("petition__registered_at")).exists()
+    assert not events.exclude(unit_id=F("petition__registering_unit_id")).exists()
+    call_command("rebuild_rollups", stdout=io.StringIO())
+    assert PetitionDaily.objects.aggregate(n=Sum("received"))["n"] == 300
+
+
 def test_deterministic_for_a_seed() -> None:
     call_command("load_units", verbosity=0)
     run("--petitions", "50", "--seed", "9")
