@@ -3,10 +3,11 @@
 Generates what the services would have written for cases registered over the last three years
 and moved through the workflow: the case row, its units (registering, holding, lead), its
 complainant (SM4-encrypted, from a small pool encrypted once), its ``accept_by``/``handle_by``
-clocks, the written decision of decided cases, and its full-text index row. Texts come from a
+clocks, the written decision of decided cases, its full-text index row, and the first step of
+its timeline (``PetitionEvent`` ``registered``, which the rollups count as received). Texts come from a
 pool tokenised once by jieba (see :mod:`anxin.core.search`), so indexing a million cases costs
-no segmentation per case. Timelines (``PetitionEvent``) are not generated: the bench reads
-ledgers, search, figures and sweeps, not case pages.
+no segmentation per case. The rest of the timelines is not generated: the bench reads ledgers,
+search, figures and sweeps, not case pages.
 
 Deterministic for a seed. Case numbers continue each year's counter, which is moved past them.
 """
@@ -45,6 +46,7 @@ from anxin.petitions.models import (
     Decision,
     DeclineReason,
     Petition,
+    PetitionEvent,
     PetitionUnit,
 )
 from anxin.petitions.rules import CLOCKS, handle_days
@@ -191,6 +193,9 @@ PETITION_FIELDS = [
     "rated_at", "closed_at", "close_reason", "updated_at", "version",
 ]  # fmt: skip
 UNIT_FIELDS = ["petition_id", "unit_id", "role", "created_at"]
+EVENT_FIELDS = ["petition_id", "at", "kind", "actor_id", "actor_label", "unit_id", "data"]
+#: who the bulk timeline names (the account ``seed_bulk`` creates is named the same)
+EVENT_LABEL = "批量数据"
 PERSON_FIELDS = ["petition_id", "name", "phone"]
 CLOCK_FIELDS = [
     "subject_type", "subject_id", "name", "unit_id", "rule", "start_on", "days", "due_on",
@@ -232,6 +237,7 @@ def seed(
         "person": BulkWriter(Complainant, PERSON_FIELDS),
         "clock": BulkWriter(Clock, CLOCK_FIELDS),
         "decision": BulkWriter(Decision, DECISION_FIELDS),
+        "event": BulkWriter(PetitionEvent, EVENT_FIELDS),
     }
     search = _SearchWriter()
     tables = [w.table for w in writers.values()]
@@ -334,6 +340,13 @@ def seed(
                 )
                 if lead is not None:
                     rows["unit"].append((pk, lead.pk, PetitionUnit.Role.LEAD, registered_at))
+                rows["event"].append(
+                    (
+                        pk, registered_at, "registered", None, EVENT_LABEL, reg_unit.pk,
+                        {"channel": channel, "kind": kind, "received_on": received.isoformat(),
+                         "number": number},
+                    )
+                )  # fmt: skip
                 name, phone = pools.people[pk % len(pools.people)]
                 rows["person"].append((pk, name, phone))
                 accept_due = pools.due(accept.rule, received, accept.days)
@@ -378,7 +391,7 @@ def seed(
     for year, value in seq.items():
         if value != counters.get(year):
             Counter.objects.update_or_create(name="XF", year=year, defaults={"value": value})
-    reset_sequences([Petition, PetitionUnit, Complainant, Clock, Decision])
+    reset_sequences([Petition, PetitionUnit, Complainant, Clock, Decision, PetitionEvent])
     analyze([*tables, SEARCH_TABLE])
     return count
 

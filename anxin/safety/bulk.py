@@ -2,8 +2,12 @@
 
 One site per ten hazards, spread over every active sector and every township or village; each
 hazard found in the last three years with the fields its services would have set for its state
-(五落实 once rectifying, verification, 销号, a reason when void), and its ``rectify_by`` clock.
-Sites carry valid 统一社会信用代码 (unique, GB 32100 check character). Deterministic for a seed.
+(五落实 once rectifying, verification, 销号, a reason when void), its ``rectify_by`` clock, and
+the steps of its timeline (``HazardEvent``) that the rollups count: its creation (``reported`` or
+``registered``, at ``found_at``) and its end (``closed`` at ``closed_at``, ``voided``) — so that
+``rebuild_rollups`` finds what the services would have left and the dashboards read realistic
+hazard figures. Sites carry valid 统一社会信用代码 (unique, GB 32100 check character).
+Deterministic for a seed.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from anxin.safety.hazard_rules import (
     HazardStatus,
 )
 from anxin.safety.models import Sector, Site
-from anxin.safety.models_hazards import Hazard
+from anxin.safety.models_hazards import Hazard, HazardEvent
 from anxin.supervision.models import Clock
 
 #: the ``seed_bulk`` option that asks for hazards
@@ -105,6 +109,9 @@ HAZARD_FIELDS = [
     "supervision_listed_at", "submitted_at", "verified_at", "verification_notes", "closed_at",
     "void_reason", "created_at", "updated_at",
 ]  # fmt: skip
+EVENT_FIELDS = ["hazard_id", "at", "kind", "actor_id", "actor_label", "data"]
+#: who the bulk timeline names (the account ``seed_bulk`` creates is named the same)
+EVENT_LABEL = "批量数据"
 CLOCK_FIELDS = [
     "subject_type", "subject_id", "name", "unit_id", "rule", "start_on", "days", "due_on",
     "state", "stopped_on", "created_at", "updated_at",
@@ -139,8 +146,9 @@ def seed(
     site_writer = BulkWriter(Site, SITE_FIELDS)
     hazard_writer = BulkWriter(Hazard, HAZARD_FIELDS)
     clock_writer = BulkWriter(Clock, CLOCK_FIELDS)
+    event_writer = BulkWriter(HazardEvent, EVENT_FIELDS)
     site_units: list[tuple[int, int]] = []  # (site id, unit id) by index
-    tables = [site_writer.table, hazard_writer.table, clock_writer.table]
+    tables = [site_writer.table, hazard_writer.table, clock_writer.table, event_writer.table]
     span = YEARS * 365
     with indexes_dropped(tables):
         rows: list[tuple[Any, ...]] = []
@@ -171,6 +179,7 @@ def seed(
             n = min(CHUNK, count - done)
             hazards: list[tuple[Any, ...]] = []
             clocks: list[tuple[Any, ...]] = []
+            events: list[tuple[Any, ...]] = []
             for i in range(n):
                 pk = first_hazard + done + i
                 site_id, unit_id = site_units[rng.randrange(n_sites)]
@@ -197,6 +206,12 @@ def seed(
                 verified = status in (HazardStatus.VERIFIED, HazardStatus.CLOSED)
                 end = found + dt.timedelta(days=rng.randrange(3, 40))
                 stopped = major and rng.random() < 0.4
+                source = (
+                    HazardSource.REPORT
+                    if status in (HazardStatus.REPORTED, HazardStatus.VOID)
+                    else rng.choice([HazardSource.INSPECTION, HazardSource.SELF_CHECK])
+                )
+                void_reason = "经核实不属于事故隐患" if status == HazardStatus.VOID else ""
                 hazards.append(
                     (
                         pk,
@@ -207,9 +222,7 @@ def seed(
                         "",
                         HazardGrade.MAJOR if major else HazardGrade.GENERAL,
                         status,
-                        HazardSource.REPORT
-                        if status in (HazardStatus.REPORTED, HazardStatus.VOID)
-                        else rng.choice([HazardSource.INSPECTION, HazardSource.SELF_CHECK]),
+                        source,
                         found,
                         deadline if registered else None,
                         "王经理" if rectifying else "",
@@ -226,11 +239,33 @@ def seed(
                         end if verified else None,
                         "经现场验收，整改到位" if verified else "",
                         end if status == HazardStatus.CLOSED else None,
-                        "经核实不属于事故隐患" if status == HazardStatus.VOID else "",
+                        void_reason,
                         found,
                         end if status not in (HazardStatus.REPORTED,) else found,
                     )
                 )
+                # the timeline the services write: creation, then the end when there is one
+                grade = HazardGrade.MAJOR if major else HazardGrade.GENERAL
+                events.append(
+                    (
+                        pk,
+                        found,
+                        "registered" if registered else "reported",
+                        None,
+                        EVENT_LABEL,
+                        {
+                            "grade": grade,
+                            "deadline": deadline.isoformat() if registered else None,
+                            "source": source,
+                            "inspection": None,
+                            "recurrence_of": None,
+                        },
+                    )
+                )
+                if status == HazardStatus.CLOSED:
+                    events.append((pk, end, "closed", None, EVENT_LABEL, {"notes": ""}))
+                elif status == HazardStatus.VOID:
+                    events.append((pk, end, "voided", None, EVENT_LABEL, {"reason": void_reason}))
                 if registered:
                     open_ = status in (
                         HazardStatus.REGISTERED,
@@ -250,9 +285,10 @@ def seed(
                     )  # fmt: skip
             hazard_writer.write(hazards)
             clock_writer.write(clocks)
+            event_writer.write(events)
             done += n
             if progress:
                 progress(done, count)
-    reset_sequences([Site, Hazard, Clock])
+    reset_sequences([Site, Hazard, Clock, HazardEvent])
     analyze(tables)
     return count

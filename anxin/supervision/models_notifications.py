@@ -21,7 +21,9 @@ class Notification(models.Model):
     """One entry of a person's inbox. ``dedupe_key`` (``"<key>:<user id>"``) makes it once-only.
 
     Indexes are only those its reads use (the sweep writes thousands of rows per batch, each
-    index is written for each): the inbox's ``(user, -id)`` also serves the foreign key.
+    index is written for each): the inbox's ``(user, -id)`` also serves the foreign key. The
+    person is checked by the statements that write the row (they select active people), not by
+    a database constraint (a deferred check per row; Django's ``CASCADE`` still applies).
     """
 
     user = models.ForeignKey(
@@ -30,6 +32,7 @@ class Notification(models.Model):
         related_name="+",
         verbose_name=_("user"),
         db_index=False,
+        db_constraint=False,
     )
     kind = models.CharField(_("kind"), max_length=64)
     title = models.CharField(_("title"), max_length=200)
@@ -63,10 +66,19 @@ class OutboxMessage(models.Model):
 
     The address is looked up from the person when the message is sent (a changed address is
     used) and kept, encrypted, as the record of where it went.
+
+    Indexes: only the sender's and the two constraints' (no query looks messages up by person:
+    the sender reads by due time, the sweep and ``notify`` by key). The person, as for the
+    inbox, is checked by the statements that write the row, not by a database constraint.
     """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("user"),
+        db_index=False,
+        db_constraint=False,
     )
     channel = models.CharField(
         pgettext_lazy("outbox", "channel"), max_length=8, choices=Channel.choices

@@ -368,30 +368,54 @@ def outbox_deliver(*, limit: int = 100, now: dt.datetime | None = None) -> int:
     return sent
 
 
-def _locked(size: int, now: dt.datetime) -> list[_Out]:
+def _locked(
+    size: int, now: dt.datetime, after: tuple[Any, int] | None = None
+) -> tuple[list[_Out], tuple[Any, int] | None]:
     """PostgreSQL: up to ``size`` due messages, oldest first, locked for this transaction
     (``FOR UPDATE SKIP LOCKED``: rows another sender holds are passed over, not waited for).
-    ``attempts`` is the attempt being made (the claim's increment, done when recording)."""
-    due = Q(status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING], next_attempt_at__lte=now)
-    rows = list(
-        OutboxMessage.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(due)
-        .order_by("next_attempt_at", "id")
-        .values_list(
-            "id",
-            "channel",
-            "subject",
-            "body",
-            "attempts",
-            "user_id",
-            "user__is_active",
-            "user__email",
-        )[:size]
+    ``attempts`` is the attempt being made (the claim's increment, done when recording).
+
+    Read in the due index's order, as plain tuples. The planner is told to (``enable_sort``
+    off for this transaction only, whose other statement, the record, sorts nothing): right
+    after a sweep has filled the outbox its statistics lag behind (autovacuum has not analysed
+    the new rows), it expects a handful of due rows and would fetch and sort every due message,
+    texts included, for each chunk (5,000 due: 17 ms a chunk instead of 0.6 ms).
+
+    Returns the messages and the ``(next_attempt_at, id)`` of the last one read (the time as
+    PostgreSQL's own text, given back as is: exact, and no time zone conversion in Python for
+    each row — Django's loader of aware times cost 4 µs a row).
+
+    ``after``: the ``(next_attempt_at, id)`` of the run's last message so far; the read starts
+    there in the index (keyset), not at its beginning, where the entries of the messages this
+    run has already sent lie until vacuum removes them (each chunk walked over them: 50,000
+    e-mails, the last chunks' reads took ten times the first's)."""
+    quote = connection.ops.quote_name
+    table, user = quote(OutboxMessage._meta.db_table), quote(User._meta.db_table)
+    sql = (
+        f"SELECT o.id, o.channel, o.subject, o.body, o.attempts, o.user_id, u.is_active, "
+        f"u.email, CAST(o.next_attempt_at AS TEXT) FROM {table} o JOIN {user} u ON u.id = o.user_id "
+        f"WHERE o.status IN (%s, %s) AND o.next_attempt_at <= %s {{after}}"
+        f"ORDER BY o.next_attempt_at, o.id LIMIT %s FOR UPDATE OF o SKIP LOCKED"
     )
+    params: list[Any] = [
+        OutboxStatus.PENDING.value,
+        OutboxStatus.SENDING.value,
+        connection.ops.adapt_datetimefield_value(now),
+    ]
+    if after is not None:
+        sql = sql.format(after="AND (o.next_attempt_at, o.id) > (CAST(%s AS TIMESTAMPTZ), %s) ")
+        params += list(after)
+    else:
+        sql = sql.format(after="")
+    params.append(size)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('enable_sort', 'off', true)")
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     # phones (SM4-encrypted) are read and decrypted for text messages only
-    texting = {uid for _pk, channel, *_r, uid, _a, _e in rows if channel != Channel.EMAIL}
+    texting = {row[5] for row in rows if row[1] != Channel.EMAIL}
     phones = dict(User.objects.filter(pk__in=texting).values_list("pk", "phone")) if texting else {}
-    return [
+    messages = [
         _Out(
             pk,
             channel,
@@ -401,8 +425,9 @@ def _locked(size: int, now: dt.datetime) -> list[_Out]:
             uid,
             str((email if channel == Channel.EMAIL else phones.get(uid)) or "") if active else "",
         )
-        for pk, channel, subject, body, attempts, uid, active, email in rows
+        for pk, channel, subject, body, attempts, uid, active, email, _due in rows
     ]
+    return messages, ((rows[-1][8], rows[-1][0]) if rows else after)
 
 
 def _deliver_locked(limit: int, now: dt.datetime) -> int:
@@ -423,11 +448,12 @@ def _deliver_locked(limit: int, now: dt.datetime) -> int:
     sent = taken = 0
     mail = get_connection()
     opened = False
+    last: tuple[Any, int] | None = None
     try:
         while taken < limit:
             size = min(MAIL_CHUNK, limit - taken)
             with transaction.atomic():
-                messages = _locked(size, now)
+                messages, last = _locked(size, now, last)
                 taken += len(messages)
                 emails = [m for m in messages if m.channel == Channel.EMAIL]
                 if emails and not opened:

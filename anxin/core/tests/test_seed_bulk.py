@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 
 from anxin.core.bulk import BulkWriter
 from anxin.core.identifiers import credit_code_check_ok
@@ -104,6 +104,51 @@ def test_records_read_like_the_services_wrote_them(bulk: None) -> None:
         petition=petition, unit=Unit.objects.order_by("pk")[0], role="co"
     )
     assert link.pk > PetitionUnit.objects.exclude(pk=link.pk).order_by("-pk")[0].pk
+
+
+def test_hazards_have_the_timeline_the_rollups_count(bulk: None) -> None:
+    """Each bulk hazard has its creation step (``registered``, or ``reported`` when never
+    registered) at ``found_at`` and its end (``closed`` at ``closed_at``, ``voided``), so the
+    rebuilt rollups count the hazards found and closed as the services' records would."""
+    from anxin.reports.models import HazardDaily
+    from anxin.safety.models_hazards import HazardEvent
+
+    events = HazardEvent.objects.all()
+    created = events.filter(kind__in=["registered", "reported"])
+    assert created.count() == Hazard.objects.count() == 200
+    assert not created.exclude(at=F("hazard__found_at")).exists()
+    registered = Hazard.objects.exclude(status__in=["reported", "void"])
+    assert set(events.filter(kind="registered").values_list("hazard_id", flat=True)) == set(
+        registered.values_list("pk", flat=True)
+    )
+    closed = Hazard.objects.filter(status="closed")
+    assert events.filter(kind="closed").count() == closed.count() > 0
+    assert not events.filter(kind="closed").exclude(at=F("hazard__closed_at")).exists()
+    assert events.filter(kind="voided").count() == Hazard.objects.filter(status="void").count()
+    # a row written after the bulk gets a fresh key
+    later = HazardEvent.objects.create(hazard=closed[0], kind="note")
+    assert later.pk > events.exclude(pk=later.pk).order_by("-pk")[0].pk
+    later.delete()
+    call_command("rebuild_rollups", stdout=io.StringIO())
+    totals = HazardDaily.objects.aggregate(found=Sum("found"), closed=Sum("closed"))
+    assert totals == {
+        "found": registered.count(),
+        "closed": closed.count(),
+    }
+
+
+def test_cases_have_the_first_step_the_rollups_count_as_received(bulk: None) -> None:
+    """Each bulk case has its ``registered`` step (at ``registered_at``, by the registering
+    unit), so the rebuilt rollups count the cases received as the services' records would."""
+    from anxin.petitions.models import PetitionEvent
+    from anxin.reports.models import PetitionDaily
+
+    events = PetitionEvent.objects.filter(kind="registered")
+    assert events.count() == Petition.objects.count() == 300
+    assert not events.exclude(at=F("petition__registered_at")).exists()
+    assert not events.exclude(unit_id=F("petition__registering_unit_id")).exists()
+    call_command("rebuild_rollups", stdout=io.StringIO())
+    assert PetitionDaily.objects.aggregate(n=Sum("received"))["n"] == 300
 
 
 def test_deterministic_for_a_seed() -> None:

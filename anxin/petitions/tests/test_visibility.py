@@ -211,3 +211,52 @@ def test_the_deadlines_of_an_accusation_are_shielded_too(personas, register, cli
     link = f"/petitions/{p.uid}/"
     assert link not in client_for(insider).get("/supervision/").content.decode()
     assert link in client_for(outside_t1).get("/supervision/").content.decode()
+
+
+def test_the_clocks_shield_hides_accusations_against_the_person_and_their_units(personas, register):
+    """The clocks' shield (``hidden_petition_ids``) is the case shield: accusations against
+    the person, and against their home unit or any unit above it; no others."""
+    from anxin.petitions.scoping import hidden_petition_ids, shield_q
+    from anxin.supervision.models import Clock
+
+    def against(unit, **kw):
+        return register(
+            kind="accusation",
+            title="举报",
+            category=Category.objects.get(code="discipline"),
+            accused_unit=unit,
+            accused_person="某干部",
+            **kw,
+        ).petition
+
+    against_person = against(personas.city.T3, accused_user=personas.parent)
+    against_unit = against(personas.city.T1)
+    against_district = against(personas.city.D1)
+    elsewhere = against(personas.city.T3)
+    cases = [against_person, against_unit, against_district, elsewhere]
+    for p in cases:
+        services.petition_accept(actor=personas.clerk, petition=p, lead_unit=personas.city.D2)
+    from anxin.petitions.models import Petition
+
+    clocks = Clock.objects.filter(subject_type="petitions.petition")
+    assert set(clocks.values_list("subject_id", flat=True)) >= {p.pk for p in cases}
+
+    for user in (personas.parent, personas.same, personas.clerk):
+        hidden = set(hidden_petition_ids(user).values_list("pk", flat=True))
+        assert hidden == set(Petition.objects.filter(shield_q(user)).values_list("pk", flat=True))
+        shown = set(
+            Clock.objects.restrict(user, "view")
+            .filter(subject_type="petitions.petition", subject_id__in=[p.pk for p in cases])
+            .values_list("subject_id", flat=True)
+        )
+        assert not shown & hidden
+    # the parent works in D1: the accusations against it and against them are hidden
+    assert set(hidden_petition_ids(personas.parent).values_list("pk", flat=True)) == {
+        against_person.pk,
+        against_district.pk,
+    }
+    # T1's head: the accusations against T1 and against D1 above it
+    assert set(hidden_petition_ids(personas.same).values_list("pk", flat=True)) == {
+        against_unit.pk,
+        against_district.pk,
+    }

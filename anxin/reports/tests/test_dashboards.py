@@ -235,3 +235,31 @@ def test_the_three_petition_charts_read_the_rollups_once(personas: Any, register
         assert sum(sum(s["data"]) for s in by_key[key]["series"]) == 2, key
     web = next(s for s in by_key["petitions_channel"]["series"] if s["name"] == "网上信访")
     assert web["data"][-1] == 1
+
+
+@pytest.mark.usefixtures("media")
+def test_city_wide_figures_read_the_rollups_by_day_alone(
+    personas: Any, register: Any, hazard_factory: Any
+) -> None:
+    """City-wide staff see every rollup row: they are read with no join to the units (by day,
+    through the covering index), with the same figures as a district's scoped read of its own
+    part; a district head's read keeps its unit filter."""
+    from anxin.core.scoping import covers_every_unit
+
+    hazard_factory()
+    hazard_factory(description="消防通道堵塞")
+    register(received_on=timezone.localdate(), channel="visit")
+    assert covers_every_unit(personas.viewer, "hazard.view")
+    assert not covers_every_unit(personas.parent, "hazard.view")
+    for user, joined in ((personas.viewer, False), (personas.parent, True)):
+        with CaptureQueriesContext(connection) as ctx:
+            charts = {c["key"]: c for c in dashboards.city_charts(user)}
+        reads = [
+            q["sql"]
+            for q in ctx.captured_queries
+            if "reports_hazarddaily" in q["sql"] or "reports_petitiondaily" in q["sql"]
+        ]
+        assert len(reads) == 2
+        assert all(('"core_unit"' in sql) is joined for sql in reads), user
+        found = _series(charts["hazards_found_closed"], 0)["data"]
+        assert sum(found) == found[-1] == 2, user

@@ -407,3 +407,59 @@ def test_a_small_sweep_reads_no_statistics(personas, ladder):
     with CaptureQueriesContext(connection) as ctx:
         escalation_sweep(now=NOW)
     assert not [q for q in ctx.captured_queries if "pg_class" in q["sql"] or "ANALYZE" in q["sql"]]
+
+
+# --- What each row costs to write ------------------------------------------------------------
+
+
+def test_the_sweeps_tables_carry_no_index_or_foreign_key_it_does_not_read():
+    """No index on the batch token (a batch finds its rows by primary key and token), none on
+    the outbox's person (nothing reads it by person), and no database foreign keys (each row's
+    clock or person is selected by the statement that writes it)."""
+    intro = connection.introspection
+    with connection.cursor() as cursor:
+        tables = {
+            m: intro.get_constraints(cursor, m._meta.db_table)
+            for m in (Escalation, Notification, OutboxMessage)
+        }
+    for model, constraints in tables.items():
+        assert [n for n, c in constraints.items() if c["foreign_key"]] == [], model
+    indexed = {
+        model: sorted(tuple(c["columns"]) for c in constraints.values() if c["index"])
+        for model, constraints in tables.items()
+    }
+    assert ("run",) not in indexed[Escalation]
+    assert ("user_id",) not in indexed[OutboxMessage]
+
+
+def test_a_batch_notifies_exactly_the_rows_it_inserted(personas, ladder, clocks, monkeypatch):
+    """Rows recorded before the batch (lower ids, another token) are neither notified again nor
+    counted in its audit event; only the batch's own rows are."""
+    escalation_sweep(now=NOW)
+    earlier = set(Escalation.objects.values_list("clock_id", "level"))
+    notices = Notification.objects.count()
+    later = start(9, personas.city.T1, dt.date(2026, 11, 26), responsible=personas.member)
+    result = escalation_sweep(now=NOW)
+    assert result.escalated == [(later.pk, "handler")] and result.warned == []
+    assert Notification.objects.count() == notices + 1
+    assert set(Escalation.objects.values_list("clock_id", "level")) == earlier | {
+        (later.pk, "handler")
+    }
+    event = AuditEvent.objects.filter(action="clock.escalate").order_by("-id").first()
+    assert event.after["escalated"] == [[later.pk, "handler"]]
+
+
+def test_deleting_a_clock_or_a_person_still_deletes_their_rows(personas, ladder, clocks):
+    """Without database foreign keys, Django's CASCADE still removes a clock's steps and a
+    person's inbox and outbox."""
+    escalation_sweep(now=NOW)
+    old = clocks["old"]
+    assert Escalation.objects.filter(clock_id=old.pk).count() == 4
+    old.delete()
+    assert not Escalation.objects.filter(clock_id=old.pk).exists()
+    member = personas.member
+    assert Notification.objects.filter(user=member).exists()
+    assert OutboxMessage.objects.filter(user=member).exists()
+    member.delete()
+    assert not Notification.objects.filter(user_id=member.pk).exists()
+    assert not OutboxMessage.objects.filter(user_id=member.pk).exists()

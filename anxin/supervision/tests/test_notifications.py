@@ -315,9 +315,9 @@ def test_chunks_record_each_persons_messages_and_no_others(
     from django.db import connection
 
     if connection.vendor == "postgresql":
-        # 27 messages in 6 locked chunks of at most 5, each: savepoint, lock and read, phones,
-        # record its e-mails, release (30) + no address (1) + 9 texts
-        expected = 6 * 5 + 1 + 9
+        # 27 messages in 6 locked chunks of at most 5, each: savepoint, the planner's setting,
+        # lock and read, phones, record its e-mails, release (36) + no address (1) + 9 texts
+        expected = 6 * 6 + 1 + 9
     else:
         # claim (2) + read e-mails (1) + read texts (1) + no address (1) + 4 chunks (4) + 9 texts
         expected = 9 + 9
@@ -408,3 +408,56 @@ def test_concurrent_senders_send_each_message_once(people, monkeypatch):
     assert errors == []
     assert sum(counts) == 120 == len(mail.outbox)
     assert OutboxMessage.objects.filter(status="sent", attempts=1).count() == 120
+
+
+@pytest.mark.dbdep
+def test_the_sender_reads_the_due_index_in_order_before_statistics_catch_up(people):
+    """PostgreSQL: right after a sweep filled the outbox (no statistics yet), a chunk's read
+    walks the due index in order and stops at the chunk's size; it does not fetch and sort
+    every due message."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the locked path is PostgreSQL's")
+    OutboxMessage.objects.bulk_create(
+        OutboxMessage(
+            user=people.member,
+            channel="email",
+            subject="督办",
+            body="正文" * 200,
+            dedupe_key=f"k{i}",
+        )
+        for i in range(3000)
+    )
+    with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
+        taken, _last = notifications._locked(200, timezone.now())
+        read = [q["sql"] for q in ctx.captured_queries if "SKIP LOCKED" in q["sql"]]
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + read[0])
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert len(taken) == 200 and [m.pk for m in taken] == sorted(m.pk for m in taken)
+    assert "Index Scan using supervision_outbox_due" in plan
+    assert "Sort" not in plan
+
+
+@pytest.mark.dbdep
+def test_a_runs_later_chunks_start_where_the_last_one_ended(people, monkeypatch):
+    """PostgreSQL: after its first chunk a run reads on from its last message in the due index
+    (keyset), not from the index's beginning, past the entries of what it has just sent."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the locked path is PostgreSQL's")
+    for i in range(10):
+        send(people, key=f"ks:{i}")  # an e-mail to the member each (same has no address)
+    monkeypatch.setattr(notifications, "MAIL_CHUNK", 4)
+    with CaptureQueriesContext(connection) as ctx:
+        assert outbox_deliver(limit=100) == 10
+    reads = [q["sql"] for q in ctx.captured_queries if "SKIP LOCKED" in q["sql"]]
+    assert len(reads) == 3  # chunks of 4, 4 and 2
+    assert "(o.next_attempt_at, o.id) >" not in reads[0]
+    assert all("(o.next_attempt_at, o.id) >" in sql for sql in reads[1:])
+    assert OutboxMessage.objects.filter(status="sent").count() == 10
+    assert sorted(m.to[0] for m in mail.outbox) == ["member@example.gov.cn"] * 10
