@@ -594,7 +594,14 @@ def figures(*, user: Any, unit: Any, period: Period) -> list[Figure]:
             flags[f"m{n}"] = _flag(ind.numerator(period, unit.path))
             aggregates[f"d{n}"] = Count("pk", filter=Q(**{f"u{n}": True}))
             aggregates[f"n{n}"] = Count("pk", filter=Q(**{f"u{n}": True, f"m{n}": True}))
-        inner = members[0].base(user).annotate(**flags).values("pk", *flags)[:_NO_LIMIT]
+        # a row outside every universe adds to no count: the WHERE lets the database skip it
+        # (along an index where one fits, e.g. the backlog's partial index)
+        bound = Q()
+        for ind in members:
+            bound |= ind.universe(period, unit.path)
+        inner = (
+            members[0].base(user).filter(bound).annotate(**flags).values("pk", *flags)[:_NO_LIMIT]
+        )
         row = inner.aggregate(**aggregates)
         for n, ind in enumerate(members):
             out[ind.key] = Figure(
@@ -618,13 +625,17 @@ def rolled_clock_names() -> dict[str, list[str]]:
 
 
 def rolled_up_figures(*, user: Any, unit: Any, period: Period) -> dict[str, Figure]:
-    """The timeliness rates from :class:`~anxin.reports.models_rollups.ClockDaily`: a sum over
-    the rows of the period's due days and the unit's subtree (a few thousand rows, whatever
-    the number of cases), minus the accusations hidden from the person counted live (the
-    shield; they are few). Only for a person who may see every case of the tree but those
-    (``covers_every_unit``); anyone else gets ``{}`` and the live counts."""
+    """The indicators read from the daily rollups: the timeliness rates from
+    :class:`~anxin.reports.models_rollups.ClockDaily` and the day-additive petition rates from
+    :class:`~anxin.reports.models_rollups.KpiDaily` (:mod:`anxin.reports.kpi_rollups`), each a
+    sum over the rows of the period's days and the unit's subtree (a few thousand rows, whatever
+    the number of cases), minus the accusations hidden from the person counted live in one
+    query (the shield; they are few). Only for a person who may see every case of the tree but
+    those (``covers_every_unit``); anyone else gets ``{}`` and the live counts."""
     from anxin.core.scoping import covers_every_unit
+    from anxin.petitions.models import Petition
     from anxin.petitions.scoping import shield_q
+    from anxin.reports import kpi_rollups
     from anxin.reports.models_rollups import ClockDaily
 
     if not getattr(user, "is_authenticated", False) or not covers_every_unit(user, "petition.view"):
@@ -639,18 +650,18 @@ def rolled_up_figures(*, user: Any, unit: Any, period: Period) -> dict[str, Figu
     row = ClockDaily.objects.filter(
         day__gte=period.start, day__lte=period.end, unit__path__startswith=unit.path
     ).aggregate(**aggregates)
+    row.update(kpi_rollups.daily_sums(unit=unit, period=period))
+    keys = [*names, *kpi_rollups.KEYS]
     hidden: dict[str, Any] = {}
-    for key in names:
+    for key in keys:
         ind = get(key)
         assert ind is not None and ind.numerator is not None
         universe = ind.universe(period, unit.path)
         hidden[f"d_{key}"] = Count("pk", filter=universe)
         hidden[f"n_{key}"] = Count("pk", filter=universe & ind.numerator(period, unit.path))
-    from anxin.petitions.models import Petition
-
     less = Petition.objects.filter(shield_q(user)).aggregate(**hidden)
     out: dict[str, Figure] = {}
-    for key in names:
+    for key in keys:
         ind = get(key)
         assert ind is not None
         out[key] = Figure(

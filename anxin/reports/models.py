@@ -7,5 +7,7 @@ from anxin.reports.models_rollups import (  # noqa: F401
     ClockDaily,
     HazardDaily,
     InspectionDaily,
+    KpiDaily,
+    KpiMember,
     PetitionDaily,
 )

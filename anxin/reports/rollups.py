@@ -26,6 +26,7 @@ from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from anxin.reports import kpi_rollups
 from anxin.reports.models_rollups import (
     AccidentDaily,
     ClockDaily,
@@ -88,6 +89,8 @@ def apply_event(event: Any, obj: Any) -> None:
     """Map one audited change to counter increments (a no-op for every other action)."""
     action: str = event.action
     domain, _sep, verb = action.partition(".")
+    if domain == "petition" and event.object_type == PETITION_SUBJECT:
+        _petition_kpis(verb, event)
     if domain == "petition" and obj is not None:
         _petition(verb, event, obj)
     elif domain == "hazard" and obj is not None and verb in ("registered", "closed"):
@@ -108,8 +111,15 @@ def apply_events(pairs: list[tuple[Any, Any]]) -> None:
     """:func:`apply_event` for a batch (an import): the hazards registered are counted with
     one increment per rollup row; any other change as one by one."""
     found: dict[tuple[Any, ...], int] = {}
+    cases: set[int] = set()
     for event, obj in pairs:
-        if event.action == "hazard.registered" and obj is not None:
+        domain, _sep, verb = event.action.partition(".")
+        if domain == "petition" and event.object_type == PETITION_SUBJECT:
+            if verb not in kpi_rollups.READ_ONLY and event.object_id:
+                cases.add(int(event.object_id))
+            if obj is not None:
+                _petition(verb, event, obj)
+        elif event.action == "hazard.registered" and obj is not None:
             key = _hazard_key(obj, obj.found_at)
             if key is not None:
                 found[key] = found.get(key, 0) + 1
@@ -117,6 +127,13 @@ def apply_events(pairs: list[tuple[Any, Any]]) -> None:
             apply_event(event, obj)
     if found:
         _bump_many(HazardDaily, HAZARD_KEY, "found", found)
+    kpi_rollups.refresh(cases)
+
+
+def _petition_kpis(verb: str, event: Any) -> None:
+    """A case changed: its rows of the day-additive indicators recomputed and moved."""
+    if verb not in kpi_rollups.READ_ONLY and event.object_id:
+        kpi_rollups.refresh([int(event.object_id)])
 
 
 HAZARD_KEY = ("day", "unit_id", "regulating_unit_id", "grade", "sector_id")
@@ -542,4 +559,7 @@ def rebuild(*, start: dt.date | None = None, end: dt.date | None = None) -> dict
         ]
         model._default_manager.bulk_create(objs, batch_size=1000)
         done[model._meta.model_name or ""] = len(objs)
+    # the per-case indicator rows are rebuilt whole, whatever the range: a case's row moves
+    # between days (its closing, its answer), so a range cannot be recomputed on its own
+    done.update(kpi_rollups.rebuild())
     return done
