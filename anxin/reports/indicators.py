@@ -579,6 +579,7 @@ def figures(*, user: Any, unit: Any, period: Period) -> list[Figure]:
     ``LIMIT`` that keeps PostgreSQL from inlining it again into every count that uses it) and
     counted by the outer one: each figure still equals the length of its list."""
     out: dict[str, Figure] = rolled_up_figures(user=user, unit=unit, period=period)
+    out.update(rolled_up_hazard_figures(user=user, unit=unit, period=period))
     groups: dict[tuple[str, str], list[Indicator]] = {}
     for ind in all_indicators():
         if ind.key not in out:
@@ -673,6 +674,18 @@ def rolled_up_figures(*, user: Any, unit: Any, period: Period) -> dict[str, Figu
             denominator=row[f"d_{key}"] - less[f"d_{key}"],
         )
     return out
+
+
+def rolled_up_hazard_figures(*, user: Any, unit: Any, period: Period) -> dict[str, Figure]:
+    """The hazard indicators from the hazard rollups (:func:`anxin.reports.kpi_rollups.
+    hazard_figures`) for a person who may see every hazard of the tree (``covers_every_unit``:
+    every hazard's site, or its place, lies in the tree); anyone else gets ``{}``."""
+    from anxin.core.scoping import covers_every_unit
+    from anxin.reports import kpi_rollups
+
+    if not getattr(user, "is_authenticated", False) or not covers_every_unit(user, "hazard.view"):
+        return {}
+    return kpi_rollups.hazard_figures(unit=unit, period=period)
 
 
 def _flag(q: Q) -> Case:

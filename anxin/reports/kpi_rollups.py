@@ -199,3 +199,197 @@ def daily_sums(*, unit: Any, period: ind.Period) -> dict[str, int]:
         day__lte=period.end,
         unit__path__startswith=unit.path,
     ).aggregate(**aggregates)
+
+
+# --- hazards -----------------------------------------------------------------------------------
+#
+# Every hazard past triage and not voided is a member: ``_hazards_found(ALL, ROOT)`` (its unit
+# always lies in the tree). For a period and a subtree S, with ``as_of`` the period's last day
+# (or today):
+#
+# - found in the period (both rates' denominators): the members found on a day of the period
+#   whose unit or regulating department lies in S — the sum of ``HazardKpiDaily.d``;
+# - of them closed (销号) by ``as_of``: ``HazardKpiDaily.c`` (closed now) less the members closed
+#   after ``as_of`` (a past period; counted on the ``closed_on`` index);
+# - overdue at ``as_of``: the members found by ``as_of``, not closed by then and past their
+#   deadline, counted on the members (the open ones and those closed after ``as_of``).
+
+HAZARD_KEYS = ("hazard_rectification_rate", "major_hazard_rectification_rate", "overdue_hazards")
+
+_HAZARD_COLUMNS = (
+    "hazard_id",
+    "unit_id",
+    "regulating_unit_id",
+    "major",
+    "found_on",
+    "closed_on",
+    "is_closed",
+    "deadline",
+)
+
+
+def hazard_cohort(hazards: QuerySet[Any]) -> QuerySet[Any]:
+    """The member rows of ``hazards`` (those in the cohort), in the order of the columns."""
+    found = ind.get("hazard_rectification_rate")
+    major = ind.get("major_hazard_rectification_rate")
+    assert found is not None and major is not None and found.numerator is not None
+    return (
+        hazards.filter(found.universe(ALL, ROOT))
+        .order_by()
+        .annotate(
+            m_hazard=F("pk"),
+            m_unit=F("unit_id"),
+            m_reg=F("site__regulating_unit_id"),
+            m_major=ind._flag(major.universe(ALL, ROOT)),
+            m_found=TruncDate("found_at", tzinfo=_tz()),
+            m_closed_on=TruncDate("closed_at", tzinfo=_tz()),
+            m_is_closed=ind._flag(found.numerator(ALL, ROOT)),
+            m_deadline=F("deadline"),
+        )
+        .values_list(
+            "m_hazard",
+            "m_unit",
+            "m_reg",
+            "m_major",
+            "m_found",
+            "m_closed_on",
+            "m_is_closed",
+            "m_deadline",
+        )
+    )
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if value is None or type(value) is dt.date:
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return dt.date.fromisoformat(str(value))
+
+
+HazardRow = tuple[int, int | None, bool, dt.date, dt.date | None, bool, dt.date | None]
+
+
+def refresh_hazards(pks: Iterable[int]) -> None:
+    """Recompute the member rows of the hazards ``pks`` and move them between the daily rows."""
+    from anxin.reports.models_rollups import HazardKpiDaily, HazardKpiMember
+    from anxin.reports.rollups import bump
+    from anxin.safety.models_hazards import Hazard
+
+    pks = set(pks)
+    if not pks:
+        return
+    fields = _HAZARD_COLUMNS[1:]
+    old: dict[int, HazardRow] = {
+        row[0]: row[1:]  # type: ignore[misc]
+        for row in HazardKpiMember.objects.filter(hazard_id__in=pks).values_list(*_HAZARD_COLUMNS)
+    }
+    new: dict[int, HazardRow] = {}
+    for pk, unit, reg, major, found, closed_on, is_closed, deadline in hazard_cohort(
+        Hazard.objects.filter(pk__in=pks)
+    ):
+        new[pk] = (
+            unit,
+            reg,
+            bool(major),
+            _as_date(found),  # type: ignore[assignment]
+            _as_date(closed_on),
+            bool(is_closed),
+            _as_date(deadline),
+        )
+    deltas: dict[tuple[Any, ...], list[int]] = {}
+    for pk in old.keys() | new.keys():
+        before, after = old.get(pk), new.get(pk)
+        if before == after:
+            continue
+        if after is None:
+            HazardKpiMember.objects.filter(hazard_id=pk).delete()
+        else:
+            values = dict(zip(fields, after, strict=True))
+            if before is None:
+                HazardKpiMember.objects.create(hazard_id=pk, **values)
+            else:
+                HazardKpiMember.objects.filter(hazard_id=pk).update(**values)
+        for row, sign in ((before, -1), (after, 1)):
+            if row is None:
+                continue
+            unit, reg, major, found = row[0], row[1], row[2], row[3]
+            d = deltas.setdefault((found, unit, reg, major), [0, 0])
+            d[0] += sign
+            d[1] += sign * int(row[5])
+    for (day, unit, reg, major), (d, c) in deltas.items():
+        key = {"day": day, "unit_id": unit, "regulating_unit_id": reg, "major": major}
+        bump(HazardKpiDaily, key, d=d, c=c)
+
+
+def rebuild_hazards() -> dict[str, int]:
+    """Every hazard member and daily row, recomputed set-based (``INSERT … SELECT``)."""
+    from anxin.reports.models_rollups import HazardKpiDaily, HazardKpiMember
+    from anxin.safety.models_hazards import Hazard
+
+    HazardKpiDaily.objects.all().delete()
+    HazardKpiMember.objects.all().delete()
+    quote = connection.ops.quote_name
+    members = quote(HazardKpiMember._meta.db_table)
+    daily = quote(HazardKpiDaily._meta.db_table)
+    columns = ", ".join(quote(c) for c in _HAZARD_COLUMNS)
+    with connection.cursor() as cursor:
+        sql, params = hazard_cohort(Hazard.objects.all()).query.sql_with_params()
+        cursor.execute(f"INSERT INTO {members} ({columns}) {sql}", params)  # noqa: S608
+        cursor.execute(
+            f"INSERT INTO {daily} (day, unit_id, regulating_unit_id, major, d, c) "  # noqa: S608
+            f"SELECT found_on, unit_id, regulating_unit_id, major, COUNT(*), "
+            f"SUM(CASE WHEN is_closed THEN 1 ELSE 0 END) "
+            f"FROM {members} GROUP BY found_on, unit_id, regulating_unit_id, major"
+        )
+    return {
+        "hazardkpimember": HazardKpiMember.objects.count(),
+        "hazardkpidaily": HazardKpiDaily.objects.count(),
+    }
+
+
+def hazard_figures(*, unit: Any, period: ind.Period) -> dict[str, ind.Figure]:
+    """The :data:`HAZARD_KEYS` for a viewer of every hazard of the tree: three small queries
+    (the daily sums, the closings after ``as_of``, the overdue members)."""
+    from django.db.models import Count
+
+    from anxin.reports.models_rollups import HazardKpiDaily, HazardKpiMember
+
+    path = unit.path
+    in_tree = Q(unit__path__startswith=path) | Q(regulating_unit__path__startswith=path)
+    sums = HazardKpiDaily.objects.filter(
+        in_tree, day__gte=period.start, day__lte=period.end
+    ).aggregate(
+        found=Coalesce(Sum("d"), 0),
+        closed=Coalesce(Sum("c"), 0),
+        found_major=Coalesce(Sum("d", filter=Q(major=True)), 0),
+        closed_major=Coalesce(Sum("c", filter=Q(major=True)), 0),
+    )
+    members = HazardKpiMember.objects.filter(in_tree)
+    later = members.filter(
+        is_closed=True,
+        closed_on__gt=period.as_of,
+        found_on__gte=period.start,
+        found_on__lte=period.end,
+    ).aggregate(n=Count("pk"), nm=Count("pk", filter=Q(major=True)))
+    overdue = (
+        members.filter(Q(closed_on__isnull=True) | Q(closed_on__gt=period.as_of))
+        .filter(found_on__lte=period.as_of, deadline__lt=period.as_of)
+        .count()
+    )
+    figures = {
+        "hazard_rectification_rate": (sums["closed"] - later["n"], sums["found"]),
+        "major_hazard_rectification_rate": (
+            sums["closed_major"] - later["nm"],
+            sums["found_major"],
+        ),
+    }
+    out: dict[str, ind.Figure] = {}
+    for key, (n, d) in figures.items():
+        indicator = ind.get(key)
+        assert indicator is not None
+        out[key] = ind.Figure(indicator, numerator=n, denominator=d)
+    indicator = ind.get("overdue_hazards")
+    assert indicator is not None
+    out["overdue_hazards"] = ind.Figure(indicator, numerator=overdue, denominator=None)
+    return out

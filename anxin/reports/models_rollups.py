@@ -188,6 +188,52 @@ class KpiDaily(DailyRow):
         indexes = [models.Index(fields=["key", "day"], name="reports_kpi_daily_day")]
 
 
+class HazardKpiMember(models.Model):
+    """One hazard's place in the hazard indicators (see :mod:`anxin.reports.kpi_rollups`): every
+    hazard past triage and not voided, with the days and units the indicators read. Its stored
+    contribution to :class:`HazardKpiDaily`, which a change of the hazard diffs against; the
+    overdue count and the few hazards closed after a past period's end are counted here."""
+
+    hazard = models.OneToOneField(
+        "safety.Hazard", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    regulating_unit = models.ForeignKey(Unit, null=True, on_delete=models.CASCADE, related_name="+")
+    major = models.BooleanField(default=False)
+    found_on = models.DateField()
+    closed_on = models.DateField(null=True)
+    is_closed = models.BooleanField(default=False)
+    deadline = models.DateField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["closed_on"], name="reports_hazard_kpi_closed")]
+
+    def __str__(self) -> str:
+        return str(self.hazard_id)
+
+
+class HazardKpiDaily(DailyRow):
+    """The hazards of :class:`HazardKpiMember` by the day found × territorial unit × the site's
+    regulating department × major: ``d`` found, ``c`` of them closed (销号) now."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    regulating_unit = models.ForeignKey(Unit, null=True, on_delete=models.CASCADE, related_name="+")
+    major = models.BooleanField(default=False)
+    d = models.IntegerField(default=0)
+    c = models.IntegerField(default=0)
+
+    COUNTERS = ("d", "c")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "unit", "regulating_unit", "major"],
+                name="reports_hazard_kpi_daily_key",
+            )
+        ]
+        indexes = [models.Index(fields=["day"], name="reports_hazard_kpi_daily_day")]
+
+
 ROLLUPS: tuple[type[models.Model], ...] = (
     PetitionDaily,
     HazardDaily,
@@ -195,4 +241,5 @@ ROLLUPS: tuple[type[models.Model], ...] = (
     InspectionDaily,
     ClockDaily,
     KpiDaily,
+    HazardKpiDaily,
 )

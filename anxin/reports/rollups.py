@@ -74,14 +74,19 @@ def bump(model: type[models.Model], key: dict[str, Any], **deltas: int) -> None:
 # --- incremental ------------------------------------------------------------------------------
 
 
-RELEVANT_DOMAINS = frozenset({"petition", "hazard", "accident", "inspection"})
+RELEVANT_DOMAINS = frozenset({"petition", "hazard", "accident", "inspection", "site"})
 
 
 def is_relevant(event: Any) -> bool:
     """Whether an audited action may move a counter (cheap: no query)."""
     action: str = event.action
-    return action.partition(".")[0] in RELEVANT_DOMAINS or (
-        action.startswith("clock.") and event.object_type in (PETITION_SUBJECT, "supervision.clock")
+    return (
+        action.partition(".")[0] in RELEVANT_DOMAINS
+        or event.object_type == "safety.hazard"
+        or (
+            action.startswith("clock.")
+            and event.object_type in (PETITION_SUBJECT, "supervision.clock")
+        )
     )
 
 
@@ -91,6 +96,7 @@ def apply_event(event: Any, obj: Any) -> None:
     domain, _sep, verb = action.partition(".")
     if domain == "petition" and event.object_type == PETITION_SUBJECT:
         _petition_kpis(verb, event)
+    kpi_rollups.refresh_hazards(_hazards_touched(event))
     if domain == "petition" and obj is not None:
         _petition(verb, event, obj)
     elif domain == "hazard" and obj is not None and verb in ("registered", "closed"):
@@ -112,6 +118,7 @@ def apply_events(pairs: list[tuple[Any, Any]]) -> None:
     one increment per rollup row; any other change as one by one."""
     found: dict[tuple[Any, ...], int] = {}
     cases: set[int] = set()
+    hazards: set[int] = set()
     for event, obj in pairs:
         domain, _sep, verb = event.action.partition(".")
         if domain == "petition" and event.object_type == PETITION_SUBJECT:
@@ -119,7 +126,9 @@ def apply_events(pairs: list[tuple[Any, Any]]) -> None:
                 cases.add(int(event.object_id))
             if obj is not None:
                 _petition(verb, event, obj)
-        elif event.action == "hazard.registered" and obj is not None:
+            continue
+        hazards |= _hazards_touched(event)
+        if event.action == "hazard.registered" and obj is not None:
             key = _hazard_key(obj, obj.found_at)
             if key is not None:
                 found[key] = found.get(key, 0) + 1
@@ -128,6 +137,21 @@ def apply_events(pairs: list[tuple[Any, Any]]) -> None:
     if found:
         _bump_many(HazardDaily, HAZARD_KEY, "found", found)
     kpi_rollups.refresh(cases)
+    kpi_rollups.refresh_hazards(hazards)
+
+
+def _hazards_touched(event: Any) -> set[int]:
+    """The hazards whose indicator rows an audited change may move: the hazard changed, or
+    every hazard of a site whose regulating department may have changed."""
+    if not event.object_id:
+        return set()
+    if event.object_type == "safety.hazard":
+        return {int(event.object_id)}
+    if event.action == "site.update":
+        from anxin.safety.models_hazards import Hazard
+
+        return set(Hazard.objects.filter(site_id=int(event.object_id)).values_list("pk", flat=True))
+    return set()
 
 
 def _petition_kpis(verb: str, event: Any) -> None:
@@ -562,4 +586,5 @@ def rebuild(*, start: dt.date | None = None, end: dt.date | None = None) -> dict
     # the per-case indicator rows are rebuilt whole, whatever the range: a case's row moves
     # between days (its closing, its answer), so a range cannot be recomputed on its own
     done.update(kpi_rollups.rebuild())
+    done.update(kpi_rollups.rebuild_hazards())
     return done
