@@ -137,6 +137,10 @@ class Indicator:
     higher_is_better: bool = True
     #: petitions: the clocks whose due date the lists show
     due_clocks: Callable[[], list[str]] | None = None
+    #: whether the live pass may filter by the universe (``WHERE``): False for a universe that is
+    #: a subquery over another ledger (clocks, decisions), which the database would evaluate
+    #: twice (the filter and the flag) for nothing (see :func:`figures`)
+    bounding: bool = True
 
     @property
     def is_count(self) -> bool:
@@ -386,6 +390,7 @@ INDICATORS: tuple[Indicator, ...] = (
         universe=_acceptance_due,
         numerator=_acceptance_met,
         due_clocks=lambda: ["accept_by"],
+        bounding=False,
         **_PETITION_COMMON,
     ),
     Indicator(
@@ -397,6 +402,7 @@ INDICATORS: tuple[Indicator, ...] = (
         universe=_reply_due,
         numerator=_reply_met,
         due_clocks=_reply_clock_names,
+        bounding=False,
         **_PETITION_COMMON,
     ),
     Indicator(
@@ -408,6 +414,7 @@ INDICATORS: tuple[Indicator, ...] = (
         universe=_decided,
         numerator=_rated,
         due_clocks=lambda: ["handle_by"],
+        bounding=False,
         **_PETITION_COMMON,
     ),
     Indicator(
@@ -419,6 +426,7 @@ INDICATORS: tuple[Indicator, ...] = (
         universe=_decided_rated,
         numerator=_satisfied,
         due_clocks=lambda: ["handle_by"],
+        bounding=False,
         **_PETITION_COMMON,
     ),
     Indicator(
@@ -596,13 +604,15 @@ def figures(*, user: Any, unit: Any, period: Period) -> list[Figure]:
             aggregates[f"d{n}"] = Count("pk", filter=Q(**{f"u{n}": True}))
             aggregates[f"n{n}"] = Count("pk", filter=Q(**{f"u{n}": True, f"m{n}": True}))
         # a row outside every universe adds to no count: the WHERE lets the database skip it
-        # (along an index where one fits, e.g. the backlog's partial index)
-        bound = Q()
-        for ind in members:
-            bound |= ind.universe(period, unit.path)
-        inner = (
-            members[0].base(user).filter(bound).annotate(**flags).values("pk", *flags)[:_NO_LIMIT]
-        )
+        # (along an index where one fits, e.g. the backlog's partial index, the hazards'
+        # found_at) — unless a universe is a subquery over another ledger
+        qs = members[0].base(user)
+        if all(ind.bounding for ind in members):
+            bound = Q()
+            for ind in members:
+                bound |= ind.universe(period, unit.path)
+            qs = qs.filter(bound)
+        inner = qs.annotate(**flags).values("pk", *flags)[:_NO_LIMIT]
         row = inner.aggregate(**aggregates)
         for n, ind in enumerate(members):
             out[ind.key] = Figure(
