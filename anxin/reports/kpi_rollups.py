@@ -153,9 +153,9 @@ def refresh(pks: Iterable[int]) -> None:
         for row, sign in ((before, -1), (after, 1)):
             if row is None:
                 continue
-            d = deltas.setdefault((row[1], row[0], key), [0, 0])
-            d[0] += sign
-            d[1] += sign * int(row[2])
+            counts = deltas.setdefault((row[1], row[0], key), [0, 0])
+            counts[0] += sign
+            counts[1] += sign * int(row[2])
     for (day, unit_id, key), (d, n) in deltas.items():
         bump(KpiDaily, {"day": day, "unit_id": unit_id, "key": key}, d=d, n=n)
 
@@ -314,9 +314,9 @@ def refresh_hazards(pks: Iterable[int]) -> None:
             if row is None:
                 continue
             unit, reg, major, found = row[0], row[1], row[2], row[3]
-            d = deltas.setdefault((found, unit, reg, major), [0, 0])
-            d[0] += sign
-            d[1] += sign * int(row[5])
+            counts = deltas.setdefault((found, unit, reg, major), [0, 0])
+            counts[0] += sign
+            counts[1] += sign * int(row[5])
     for (day, unit, reg, major), (d, c) in deltas.items():
         key = {"day": day, "unit_id": unit, "regulating_unit_id": reg, "major": major}
         bump(HazardKpiDaily, key, d=d, c=c)
@@ -349,8 +349,8 @@ def rebuild_hazards() -> dict[str, int]:
 
 
 def hazard_figures(*, unit: Any, period: ind.Period) -> dict[str, ind.Figure]:
-    """The :data:`HAZARD_KEYS` for a viewer of every hazard of the tree: three small queries
-    (the daily sums, the closings after ``as_of``, the overdue members)."""
+    """The :data:`HAZARD_KEYS` for a viewer of every hazard of the tree: two small queries
+    (the daily sums; the closings after ``as_of`` and the overdue count on the members)."""
     from django.db.models import Count
 
     from anxin.reports.models_rollups import HazardKpiDaily, HazardKpiMember
@@ -365,22 +365,24 @@ def hazard_figures(*, unit: Any, period: ind.Period) -> dict[str, ind.Figure]:
         found_major=Coalesce(Sum("d", filter=Q(major=True)), 0),
         closed_major=Coalesce(Sum("c", filter=Q(major=True)), 0),
     )
-    members = HazardKpiMember.objects.filter(in_tree)
-    later = members.filter(
-        is_closed=True,
-        closed_on__gt=period.as_of,
-        found_on__gte=period.start,
-        found_on__lte=period.end,
-    ).aggregate(n=Count("pk"), nm=Count("pk", filter=Q(major=True)))
-    overdue = (
-        members.filter(Q(closed_on__isnull=True) | Q(closed_on__gt=period.as_of))
-        .filter(found_on__lte=period.as_of, deadline__lt=period.as_of)
-        .count()
+    # the members still open at as_of (or closed after it): the closings after a past period's
+    # end and the overdue count, in one pass along the closed_on index
+    found_in_period = Q(found_on__gte=period.start, found_on__lte=period.end)
+    later = Q(is_closed=True, closed_on__gt=period.as_of) & found_in_period
+    counts = (
+        HazardKpiMember.objects.filter(in_tree)
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=period.as_of))
+        .aggregate(
+            n=Count("pk", filter=later),
+            nm=Count("pk", filter=later & Q(major=True)),
+            overdue=Count("pk", filter=Q(found_on__lte=period.as_of, deadline__lt=period.as_of)),
+        )
     )
+    overdue = counts["overdue"]
     figures = {
-        "hazard_rectification_rate": (sums["closed"] - later["n"], sums["found"]),
+        "hazard_rectification_rate": (sums["closed"] - counts["n"], sums["found"]),
         "major_hazard_rectification_rate": (
-            sums["closed_major"] - later["nm"],
+            sums["closed_major"] - counts["nm"],
             sums["found_major"],
         ),
     }
