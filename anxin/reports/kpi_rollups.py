@@ -120,22 +120,27 @@ def _contributions(pks: Iterable[int]) -> dict[tuple[int, str], tuple[int, dt.da
     return out
 
 
-def refresh(pks: Iterable[int]) -> None:
+def refresh(pks: Iterable[int], *, new: bool = False) -> None:
     """Recompute the rows of the cases ``pks`` and move them between the daily rows: two reads
-    (their stored rows, their rows now) and a write per row that changed."""
+    (their stored rows — none for cases just registered, ``new`` — and their rows now) and a
+    write per row that changed."""
     from anxin.reports.rollups import bump
 
     pks = set(pks)
     if not pks:
         return
-    old = {
-        (m.petition_id, m.key): (m.unit_id, m.day, m.hit)
-        for m in KpiMember.objects.filter(petition_id__in=pks)
-    }
-    new = _contributions(pks)
+    old = (
+        {}
+        if new
+        else {
+            (m.petition_id, m.key): (m.unit_id, m.day, m.hit)
+            for m in KpiMember.objects.filter(petition_id__in=pks)
+        }
+    )
+    now = _contributions(pks)
     deltas: dict[tuple[dt.date, int, str], list[int]] = {}
-    for member in old.keys() | new.keys():
-        before, after = old.get(member), new.get(member)
+    for member in old.keys() | now.keys():
+        before, after = old.get(member), now.get(member)
         if before == after:
             continue
         pk, key = member
@@ -273,7 +278,7 @@ HazardRow = tuple[int, int | None, bool, dt.date, dt.date | None, bool, dt.date 
 def refresh_hazards(pks: Iterable[int]) -> None:
     """Recompute the member rows of the hazards ``pks`` and move them between the daily rows."""
     from anxin.reports.models_rollups import HazardKpiDaily, HazardKpiMember
-    from anxin.reports.rollups import bump
+    from anxin.reports.rollups import bump_rows
     from anxin.safety.models_hazards import Hazard
 
     pks = set(pks)
@@ -298,16 +303,18 @@ def refresh_hazards(pks: Iterable[int]) -> None:
             _as_date(deadline),
         )
     deltas: dict[tuple[Any, ...], list[int]] = {}
+    created: list[Any] = []
+    deleted: list[int] = []
     for pk in old.keys() | new.keys():
         before, after = old.get(pk), new.get(pk)
         if before == after:
             continue
         if after is None:
-            HazardKpiMember.objects.filter(hazard_id=pk).delete()
+            deleted.append(pk)
         else:
             values = dict(zip(fields, after, strict=True))
             if before is None:
-                HazardKpiMember.objects.create(hazard_id=pk, **values)
+                created.append(HazardKpiMember(hazard_id=pk, **values))
             else:
                 HazardKpiMember.objects.filter(hazard_id=pk).update(**values)
         for row, sign in ((before, -1), (after, 1)):
@@ -317,9 +324,15 @@ def refresh_hazards(pks: Iterable[int]) -> None:
             counts = deltas.setdefault((found, unit, reg, major), [0, 0])
             counts[0] += sign
             counts[1] += sign * int(row[5])
-    for (day, unit, reg, major), (d, c) in deltas.items():
-        key = {"day": day, "unit_id": unit, "regulating_unit_id": reg, "major": major}
-        bump(HazardKpiDaily, key, d=d, c=c)
+    if deleted:
+        HazardKpiMember.objects.filter(hazard_id__in=deleted).delete()
+    if created:  # an import: its hazards in a few statements
+        HazardKpiMember.objects.bulk_create(created, batch_size=1000)
+    bump_rows(
+        HazardKpiDaily,
+        ("day", "unit_id", "regulating_unit_id", "major"),
+        {key: {"d": d, "c": c} for key, (d, c) in deltas.items()},
+    )
 
 
 def rebuild_hazards() -> dict[str, int]:

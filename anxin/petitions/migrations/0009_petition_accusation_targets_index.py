@@ -5,16 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0006_idempotency'),
-        ('petitions', '0008_intake_followup'),
+        ("core", "0006_idempotency"),
+        ("petitions", "0008_intake_followup"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='petition',
-            index=models.Index(condition=models.Q(('kind', 'accusation')), fields=['accused_unit', 'accused_user', 'id'], name='petition_accusation_targets'),
+            model_name="petition",
+            index=models.Index(
+                condition=models.Q(("kind", "accusation")),
+                fields=["accused_unit", "accused_user", "id"],
+                name="petition_accusation_targets",
+            ),
         ),
     ]
