@@ -276,3 +276,33 @@ def test_the_kpis_endpoint_makes_a_fixed_number_of_queries(
 
 
 QUERIES = 16
+
+
+@pytest.mark.usefixtures("media")
+def test_a_site_changing_regulator_moves_its_hazards(
+    personas: Any, site: Any, hazard_factory: Any
+) -> None:
+    """The site's regulating department is a unit of its hazards' figures: ``site.update``
+    moves every hazard of the site to the new department's rows."""
+    from anxin.safety.services import site_update
+
+    c = personas.city
+    now = timezone.now()
+    hazard_factory(found_at=now - dt.timedelta(days=2), grade="major")
+    hazard_factory(found_at=now - dt.timedelta(days=1))
+    today = timezone.localdate()
+    month = _period(today - dt.timedelta(days=30), today, today)
+    from anxin.core.choices import UnitKind
+    from anxin.core.services import unit_create
+
+    before = site.regulating_unit
+    other = unit_create(
+        actor=None, code="DEP2", name="应急管理局", kind=UnitKind.DEPARTMENT, parent=c.C
+    )
+    key = "hazard_rectification_rate"
+    assert _rolled(personas.viewer, other, month)[key] == (0, 0)
+    site.refresh_from_db()
+    site_update(actor=None, site=site, version=site.version, regulating_unit=other)
+    for unit in {c.C, other, before, site.unit}:
+        assert _rolled(personas.viewer, unit, month) == _live(personas.viewer, unit, month)
+    assert _rolled(personas.viewer, other, month)[key] == (0, 2)
