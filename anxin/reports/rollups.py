@@ -74,7 +74,7 @@ def bump(model: type[models.Model], key: dict[str, Any], **deltas: int) -> None:
 # --- incremental ------------------------------------------------------------------------------
 
 
-RELEVANT_DOMAINS = frozenset({"petition", "hazard", "accident", "inspection", "site"})
+RELEVANT_DOMAINS = frozenset({"petition", "hazard", "accident", "inspection"})
 
 
 def is_relevant(event: Any) -> bool:
@@ -83,6 +83,7 @@ def is_relevant(event: Any) -> bool:
     return (
         action.partition(".")[0] in RELEVANT_DOMAINS
         or event.object_type == "safety.hazard"
+        or action == "site.update"
         or (
             action.startswith("clock.")
             and event.object_type in (PETITION_SUBJECT, "supervision.clock")
