@@ -1,4 +1,6 @@
-"""The day-additive petition indicators, rolled up: :class:`KpiMember` and :class:`KpiDaily`.
+"""The indicators read from rollups beside the clock rates: the day-additive petition rates
+(:class:`KpiMember`, :class:`KpiDaily`) and the hazard figures (:class:`HazardKpiMember`,
+:class:`HazardKpiDaily`, below), for people who see the whole tree.
 
 Four indicators put each case in their cohort at most once, on one day and for one unit:
 
