@@ -192,6 +192,13 @@ class Petition(models.Model):
             models.Index(
                 fields=["is_backlog"], condition=Q(is_backlog=True), name="petition_backlog"
             ),
+            # the whistleblower shield's accusations (scoping.shield_q), read index-only: the
+            # figures served from the rollups subtract the cases hidden from the viewer (reports)
+            models.Index(
+                fields=["accused_unit", "accused_user", "id"],
+                condition=Q(kind="accusation"),
+                name="petition_accusation_targets",
+            ),
             # the indicators' cohort "closed in the period" (reports)
             models.Index(fields=["status", "closed_at"], name="petition_closed"),
             # the intake follow-up's catch-up job: the few cases whose follow-up has not run

@@ -137,6 +137,10 @@ class Indicator:
     higher_is_better: bool = True
     #: petitions: the clocks whose due date the lists show
     due_clocks: Callable[[], list[str]] | None = None
+    #: whether the live pass may filter by the universe (``WHERE``): False for a universe that is
+    #: a subquery over another ledger (clocks, decisions), which the database would evaluate
+    #: twice (the filter and the flag) for nothing (see :func:`figures`)
+    bounding: bool = True
 
     @property
     def is_count(self) -> bool:
@@ -386,6 +390,7 @@ INDICATORS: tuple[Indicator, ...] = (
         universe=_acceptance_due,
         numerator=_acceptance_met,
         due_clocks=lambda: ["accept_by"],
+        bounding=False,
         **_PETITION_COMMON,
     ),
     Indicator(
@@ -397,6 +402,7 @@ INDICATORS: tuple[Indicator, ...] = (
         universe=_reply_due,
         numerator=_reply_met,
         due_clocks=_reply_clock_names,
+        bounding=False,
         **_PETITION_COMMON,
     ),
     Indicator(
@@ -408,6 +414,7 @@ INDICATORS: tuple[Indicator, ...] = (
         universe=_decided,
         numerator=_rated,
         due_clocks=lambda: ["handle_by"],
+        bounding=False,
         **_PETITION_COMMON,
     ),
     Indicator(
@@ -419,6 +426,7 @@ INDICATORS: tuple[Indicator, ...] = (
         universe=_decided_rated,
         numerator=_satisfied,
         due_clocks=lambda: ["handle_by"],
+        bounding=False,
         **_PETITION_COMMON,
     ),
     Indicator(
@@ -579,6 +587,7 @@ def figures(*, user: Any, unit: Any, period: Period) -> list[Figure]:
     ``LIMIT`` that keeps PostgreSQL from inlining it again into every count that uses it) and
     counted by the outer one: each figure still equals the length of its list."""
     out: dict[str, Figure] = rolled_up_figures(user=user, unit=unit, period=period)
+    out.update(rolled_up_hazard_figures(user=user, unit=unit, period=period))
     groups: dict[tuple[str, str], list[Indicator]] = {}
     for ind in all_indicators():
         if ind.key not in out:
@@ -594,7 +603,16 @@ def figures(*, user: Any, unit: Any, period: Period) -> list[Figure]:
             flags[f"m{n}"] = _flag(ind.numerator(period, unit.path))
             aggregates[f"d{n}"] = Count("pk", filter=Q(**{f"u{n}": True}))
             aggregates[f"n{n}"] = Count("pk", filter=Q(**{f"u{n}": True, f"m{n}": True}))
-        inner = members[0].base(user).annotate(**flags).values("pk", *flags)[:_NO_LIMIT]
+        # a row outside every universe adds to no count: the WHERE lets the database skip it
+        # (along an index where one fits, e.g. the backlog's partial index, the hazards'
+        # found_at) — unless a universe is a subquery over another ledger
+        qs = members[0].base(user)
+        if all(ind.bounding for ind in members):
+            bound = Q()
+            for ind in members:
+                bound |= ind.universe(period, unit.path)
+            qs = qs.filter(bound)
+        inner = qs.annotate(**flags).values("pk", *flags)[:_NO_LIMIT]
         row = inner.aggregate(**aggregates)
         for n, ind in enumerate(members):
             out[ind.key] = Figure(
@@ -618,13 +636,17 @@ def rolled_clock_names() -> dict[str, list[str]]:
 
 
 def rolled_up_figures(*, user: Any, unit: Any, period: Period) -> dict[str, Figure]:
-    """The timeliness rates from :class:`~anxin.reports.models_rollups.ClockDaily`: a sum over
-    the rows of the period's due days and the unit's subtree (a few thousand rows, whatever
-    the number of cases), minus the accusations hidden from the person counted live (the
-    shield; they are few). Only for a person who may see every case of the tree but those
-    (``covers_every_unit``); anyone else gets ``{}`` and the live counts."""
+    """The indicators read from the daily rollups: the timeliness rates from
+    :class:`~anxin.reports.models_rollups.ClockDaily` and the day-additive petition rates from
+    :class:`~anxin.reports.models_rollups.KpiDaily` (:mod:`anxin.reports.kpi_rollups`), each a
+    sum over the rows of the period's days and the unit's subtree (a few thousand rows, whatever
+    the number of cases), minus the accusations hidden from the person counted live in one
+    query (the shield; they are few). Only for a person who may see every case of the tree but
+    those (``covers_every_unit``); anyone else gets ``{}`` and the live counts."""
     from anxin.core.scoping import covers_every_unit
+    from anxin.petitions.models import Petition
     from anxin.petitions.scoping import shield_q
+    from anxin.reports import kpi_rollups
     from anxin.reports.models_rollups import ClockDaily
 
     if not getattr(user, "is_authenticated", False) or not covers_every_unit(user, "petition.view"):
@@ -639,18 +661,21 @@ def rolled_up_figures(*, user: Any, unit: Any, period: Period) -> dict[str, Figu
     row = ClockDaily.objects.filter(
         day__gte=period.start, day__lte=period.end, unit__path__startswith=unit.path
     ).aggregate(**aggregates)
+    row.update(kpi_rollups.daily_sums(unit=unit, period=period))
+    keys = [*names, *kpi_rollups.KEYS]
     hidden: dict[str, Any] = {}
-    for key in names:
+    for key in keys:
         ind = get(key)
         assert ind is not None and ind.numerator is not None
         universe = ind.universe(period, unit.path)
         hidden[f"d_{key}"] = Count("pk", filter=universe)
         hidden[f"n_{key}"] = Count("pk", filter=universe & ind.numerator(period, unit.path))
-    from anxin.petitions.models import Petition
-
-    less = Petition.objects.filter(shield_q(user)).aggregate(**hidden)
+    # the hidden cases by primary key: the shield's ids come index-only from the accusations'
+    # partial index, and only those few cases are read (not every accusation's row)
+    hidden_pks = Petition.objects.filter(shield_q(user)).values("pk")
+    less = Petition.objects.filter(pk__in=hidden_pks).aggregate(**hidden)
     out: dict[str, Figure] = {}
-    for key in names:
+    for key in keys:
         ind = get(key)
         assert ind is not None
         out[key] = Figure(
@@ -659,6 +684,18 @@ def rolled_up_figures(*, user: Any, unit: Any, period: Period) -> dict[str, Figu
             denominator=row[f"d_{key}"] - less[f"d_{key}"],
         )
     return out
+
+
+def rolled_up_hazard_figures(*, user: Any, unit: Any, period: Period) -> dict[str, Figure]:
+    """The hazard indicators from the hazard rollups (:func:`anxin.reports.kpi_rollups.
+    hazard_figures`) for a person who may see every hazard of the tree (``covers_every_unit``:
+    every hazard's site, or its place, lies in the tree); anyone else gets ``{}``."""
+    from anxin.core.scoping import covers_every_unit
+    from anxin.reports import kpi_rollups
+
+    if not getattr(user, "is_authenticated", False) or not covers_every_unit(user, "hazard.view"):
+        return {}
+    return kpi_rollups.hazard_figures(unit=unit, period=period)
 
 
 def _flag(q: Q) -> Case:

@@ -6,6 +6,10 @@ from anxin.reports.models_rollups import (  # noqa: F401
     AccidentDaily,
     ClockDaily,
     HazardDaily,
+    HazardKpiDaily,
+    HazardKpiMember,
     InspectionDaily,
+    KpiDaily,
+    KpiMember,
     PetitionDaily,
 )

@@ -158,10 +158,100 @@ class ClockDaily(DailyRow):
         indexes = [models.Index(fields=["name", "day"], name="reports_clock_daily_day")]
 
 
+class KpiMember(models.Model):
+    """One petition's place in the cohort of one day-additive indicator (see
+    :data:`anxin.reports.kpi_rollups.KEYS`): the unit it counts for, its cohort day and whether
+    it is in the numerator. At most one row per petition and indicator; it is the petition's
+    stored contribution to :class:`KpiDaily`, which a change of the petition diffs against."""
+
+    petition = models.ForeignKey(
+        "petitions.Petition", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    key = models.CharField(max_length=40)
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    hit = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["petition", "key"], name="reports_kpi_member_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id} {self.key}"
+
+
+class KpiDaily(DailyRow):
+    """The day-additive petition indicators by cohort day × unit × indicator: ``d`` cases in the
+    cohort (the denominator), ``n`` of them in the numerator. The sum of the members
+    (:class:`KpiMember`) of each (day, unit, key)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=40)
+    d = models.IntegerField(default=0)
+    n = models.IntegerField(default=0)
+
+    COUNTERS = ("d", "n")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "unit", "key"], name="reports_kpi_daily_key")
+        ]
+        indexes = [models.Index(fields=["key", "day"], name="reports_kpi_daily_day")]
+
+
+class HazardKpiMember(models.Model):
+    """One hazard's place in the hazard indicators (see :mod:`anxin.reports.kpi_rollups`): every
+    hazard past triage and not voided, with the days and units the indicators read. Its stored
+    contribution to :class:`HazardKpiDaily`, which a change of the hazard diffs against; the
+    overdue count and the few hazards closed after a past period's end are counted here."""
+
+    hazard = models.OneToOneField(
+        "safety.Hazard", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    regulating_unit = models.ForeignKey(Unit, null=True, on_delete=models.CASCADE, related_name="+")
+    major = models.BooleanField(default=False)
+    found_on = models.DateField()
+    closed_on = models.DateField(null=True)
+    is_closed = models.BooleanField(default=False)
+    deadline = models.DateField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["closed_on"], name="reports_hazard_kpi_closed")]
+
+    def __str__(self) -> str:
+        return str(self.hazard_id)
+
+
+class HazardKpiDaily(DailyRow):
+    """The hazards of :class:`HazardKpiMember` by the day found × territorial unit × the site's
+    regulating department × major: ``d`` found, ``c`` of them closed (销号) now."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    regulating_unit = models.ForeignKey(Unit, null=True, on_delete=models.CASCADE, related_name="+")
+    major = models.BooleanField(default=False)
+    d = models.IntegerField(default=0)
+    c = models.IntegerField(default=0)
+
+    COUNTERS = ("d", "c")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "unit", "regulating_unit", "major"],
+                name="reports_hazard_kpi_daily_key",
+            )
+        ]
+        indexes = [models.Index(fields=["day"], name="reports_hazard_kpi_daily_day")]
+
+
 ROLLUPS: tuple[type[models.Model], ...] = (
     PetitionDaily,
     HazardDaily,
     AccidentDaily,
     InspectionDaily,
     ClockDaily,
+    KpiDaily,
+    HazardKpiDaily,
 )

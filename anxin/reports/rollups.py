@@ -26,6 +26,7 @@ from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from anxin.reports import kpi_rollups
 from anxin.reports.models_rollups import (
     AccidentDaily,
     ClockDaily,
@@ -79,13 +80,29 @@ RELEVANT_DOMAINS = frozenset({"petition", "hazard", "accident", "inspection"})
 def is_relevant(event: Any) -> bool:
     """Whether an audited action may move a counter (cheap: no query)."""
     action: str = event.action
-    return action.partition(".")[0] in RELEVANT_DOMAINS or (
-        action.startswith("clock.") and event.object_type in (PETITION_SUBJECT, "supervision.clock")
+    return (
+        action.partition(".")[0] in RELEVANT_DOMAINS
+        or event.object_type == "safety.hazard"
+        or action == "site.update"
+        or (
+            action.startswith("clock.")
+            and event.object_type in (PETITION_SUBJECT, "supervision.clock")
+        )
     )
 
 
 def apply_event(event: Any, obj: Any) -> None:
-    """Map one audited change to counter increments (a no-op for every other action)."""
+    """Map one audited change to counter increments (a no-op for every other action), and
+    recompute the indicator rows of the case or hazards it changed."""
+    domain, _sep, verb = event.action.partition(".")
+    if domain == "petition" and event.object_type == PETITION_SUBJECT:
+        _petition_kpis(verb, event)
+    kpi_rollups.refresh_hazards(_hazards_touched(event))
+    _counters(event, obj)
+
+
+def _counters(event: Any, obj: Any) -> None:
+    """The daily counters one audited change moves."""
     action: str = event.action
     domain, _sep, verb = action.partition(".")
     if domain == "petition" and obj is not None:
@@ -106,17 +123,51 @@ def apply_event(event: Any, obj: Any) -> None:
 
 def apply_events(pairs: list[tuple[Any, Any]]) -> None:
     """:func:`apply_event` for a batch (an import): the hazards registered are counted with
-    one increment per rollup row; any other change as one by one."""
+    one increment per rollup row, the indicator rows of the cases and hazards changed are
+    recomputed together; any other counter moves as one by one."""
     found: dict[tuple[Any, ...], int] = {}
+    cases: set[int] = set()
+    hazards: set[int] = set()
     for event, obj in pairs:
+        domain, _sep, verb = event.action.partition(".")
+        if domain == "petition" and event.object_type == PETITION_SUBJECT:
+            if verb not in kpi_rollups.READ_ONLY and event.object_id:
+                cases.add(int(event.object_id))
+            if obj is not None:
+                _petition(verb, event, obj)
+            continue
+        hazards |= _hazards_touched(event)
         if event.action == "hazard.registered" and obj is not None:
             key = _hazard_key(obj, obj.found_at)
             if key is not None:
                 found[key] = found.get(key, 0) + 1
         else:
-            apply_event(event, obj)
+            _counters(event, obj)
     if found:
         _bump_many(HazardDaily, HAZARD_KEY, "found", found)
+    kpi_rollups.refresh(cases)
+    kpi_rollups.refresh_hazards(hazards)
+
+
+def _hazards_touched(event: Any) -> set[int]:
+    """The hazards whose indicator rows an audited change may move: the hazard changed, or
+    every hazard of a site whose regulating department may have changed."""
+    if not event.object_id:
+        return set()
+    if event.object_type == "safety.hazard":
+        return {int(event.object_id)}
+    if event.action == "site.update":
+        from anxin.safety.models_hazards import Hazard
+
+        return set(Hazard.objects.filter(site_id=int(event.object_id)).values_list("pk", flat=True))
+    return set()
+
+
+def _petition_kpis(verb: str, event: Any) -> None:
+    """A case changed: its rows of the day-additive indicators recomputed and moved (a case
+    just registered has no rows yet: nothing to read)."""
+    if verb not in kpi_rollups.READ_ONLY and event.object_id:
+        kpi_rollups.refresh([int(event.object_id)], new=verb == "registered")
 
 
 HAZARD_KEY = ("day", "unit_id", "regulating_unit_id", "grade", "sector_id")
@@ -125,10 +176,20 @@ HAZARD_KEY = ("day", "unit_id", "regulating_unit_id", "grade", "sector_id")
 def _bump_many(
     model: type[models.Model], fields: tuple[str, ...], counter: str, deltas: dict[Any, int]
 ) -> None:
-    """:func:`bump` for many rows in a few statements: the existing rows of the keys read in
-    one query, their counters raised in one batched ``UPDATE``, the missing rows inserted in
-    batches. Should another writer insert one of those rows meanwhile, each key is bumped on
-    its own."""
+    """:func:`bump_rows` of one counter."""
+    bump_rows(model, fields, {key: {counter: n} for key, n in deltas.items()})
+
+
+def bump_rows(
+    model: type[models.Model], fields: tuple[str, ...], deltas: dict[Any, dict[str, int]]
+) -> None:
+    """:func:`bump` for many rows in a few statements: the existing rows of the keys (``day``
+    and ``unit_id`` first in ``fields``) read in one query, their counters raised in one batched
+    ``UPDATE`` per counter, the missing rows inserted in batches. Should another writer insert
+    one of those rows meanwhile, each key is bumped on its own."""
+    deltas = {k: c for k, v in deltas.items() if (c := {n: d for n, d in v.items() if d})}
+    if not deltas:
+        return
     manager = model._default_manager
     days = {key[0] for key in deltas}
     units = {key[1] for key in deltas}
@@ -136,18 +197,24 @@ def _bump_many(
         tuple(row[1:]): row[0]
         for row in manager.filter(day__in=days, unit_id__in=units).values_list("pk", *fields)
     }
-    column = model._meta.get_field(counter).column  # type: ignore[union-attr]
     table = connection.ops.quote_name(model._meta.db_table)
-    updates = [(n, existing[key]) for key, n in deltas.items() if key in existing]
-    if updates:
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {table} SET {column} = {column} + %s WHERE id = %s",  # noqa: S608
-                updates,
-            )
+    counters = sorted({c for v in deltas.values() for c in v})
+    for counter in counters:
+        column = model._meta.get_field(counter).column  # type: ignore[union-attr]
+        updates = [
+            (v[counter], existing[key])
+            for key, v in deltas.items()
+            if key in existing and counter in v
+        ]
+        if updates:
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"UPDATE {table} SET {column} = {column} + %s WHERE id = %s",  # noqa: S608
+                    updates,
+                )
     missing = [
-        model(**dict(zip(fields, key, strict=True)), **{counter: n})
-        for key, n in deltas.items()
+        model(**dict(zip(fields, key, strict=True)), **v)
+        for key, v in deltas.items()
         if key not in existing
     ]
     if not missing:
@@ -157,7 +224,11 @@ def _bump_many(
             manager.bulk_create(missing, batch_size=1000)
     except IntegrityError:
         for row in missing:
-            bump(model, {f: getattr(row, f) for f in fields}, **{counter: getattr(row, counter)})
+            bump(
+                model,
+                {f: getattr(row, f) for f in fields},
+                **{c: getattr(row, c) for c in counters},
+            )
 
 
 def _hazard_key(hazard: Any, when: Any) -> tuple[Any, ...] | None:
@@ -542,4 +613,8 @@ def rebuild(*, start: dt.date | None = None, end: dt.date | None = None) -> dict
         ]
         model._default_manager.bulk_create(objs, batch_size=1000)
         done[model._meta.model_name or ""] = len(objs)
+    # the per-case indicator rows are rebuilt whole, whatever the range: a case's row moves
+    # between days (its closing, its answer), so a range cannot be recomputed on its own
+    done.update(kpi_rollups.rebuild())
+    done.update(kpi_rollups.rebuild_hazards())
     return done

@@ -172,12 +172,13 @@ def test_value_is_a_rate_a_count_or_none() -> None:
 def test_one_query_per_source_whatever_the_ledger_size(
     seeded: Any, personas: Any, django_assert_num_queries: Any
 ) -> None:
-    """Petitions, hazards, sites, accidents: four passes for the fifteen figures, plus the sum
-    over the clock rollup and the shield's count of the hidden accusations (the timeliness
-    rates of a person who sees the whole tree)."""
+    """For a person who sees the whole tree: the sums over the clock and indicator rollups
+    and the shield's count of the hidden cases (the petition rates but the backlog's), the
+    backlog's live count, the hazard rollup's daily sums and members, and one pass each for the
+    sites and the accidents."""
     viewer = personas.viewer
     indicators.figures(user=viewer, unit=personas.city.C, period=NOVEMBER)  # grants cached
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         indicators.figures(user=viewer, unit=personas.city.C, period=NOVEMBER)
 
 
