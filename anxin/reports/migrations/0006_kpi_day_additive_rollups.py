@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('core', '0006_idempotency'),
         ('petitions', '0008_intake_followup'),
-        ('reports', '0004_kpi_rollups'),
+        ('reports', '0005_daily_rows_covering_day_indexes'),
     ]
 
     operations = [

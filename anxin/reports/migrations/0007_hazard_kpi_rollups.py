@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0006_idempotency'),
-        ('reports', '0005_kpi_day_additive_rollups'),
+        ('reports', '0006_kpi_day_additive_rollups'),
         ('safety', '0008_resumption_applications'),
     ]
 
