@@ -26,6 +26,7 @@ from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from anxin.core.bulk import RowInserter
 from anxin.reports.models_rollups import (
     AccidentDaily,
     ClockDaily,
@@ -145,19 +146,17 @@ def _bump_many(
                 f"UPDATE {table} SET {column} = {column} + %s WHERE id = %s",  # noqa: S608
                 updates,
             )
-    missing = [
-        model(**dict(zip(fields, key, strict=True)), **{counter: n})
-        for key, n in deltas.items()
-        if key not in existing
-    ]
+    # the new rows as tuples (the other counters 0): a model instance per row costs more
+    # than the insert
+    missing = [(*key, n) for key, n in deltas.items() if key not in existing]
     if not missing:
         return
     try:
         with transaction.atomic():
-            manager.bulk_create(missing, batch_size=1000)
+            RowInserter(model, (*fields, counter)).write(missing, batch=1000)
     except IntegrityError:
-        for row in missing:
-            bump(model, {f: getattr(row, f) for f in fields}, **{counter: getattr(row, counter)})
+        for *key, n in missing:
+            bump(model, dict(zip(fields, key, strict=True)), **{counter: n})
 
 
 def _hazard_key(hazard: Any, when: Any) -> tuple[Any, ...] | None:

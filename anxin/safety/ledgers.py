@@ -35,6 +35,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -50,6 +51,7 @@ from anxin.core.ledger_import import (
     Field,
     LedgerSpec,
     Preview,
+    RowError,
     Text,
     as_credit_code,
     as_date,
@@ -262,12 +264,36 @@ def ledger_preview(
     return result
 
 
-def _already(preview: LedgerPreview, record: dict[str, Any], key: str) -> None:
-    """The row is in the database already: a duplicate, not saved again."""
-    preview.rows_ready = [r for r in preview.rows_ready if r is not record]
-    preview.duplicates.append(Duplicate(record["_row"], key, 0))
-    preview.duplicates.sort(key=lambda d: d.row)
-    preview.existing += 1
+class _Verdicts:
+    """The rows the database checks turn away, applied to the preview in one pass at the end
+    (``Preview.reject`` rebuilds the list of ready rows for each row it turns away)."""
+
+    def __init__(self, preview: LedgerPreview) -> None:
+        self.preview = preview
+        self.out: set[int] = set()
+
+    def reject(self, record: dict[str, Any], field: str, message: Any, *, code: str) -> None:
+        """As ``Preview.reject``: the row becomes an error with the caller's message."""
+        self.out.add(id(record))
+        column = self.preview.columns.get(field, field)
+        self.preview.errors.append(RowError(record["_row"], column, code, text=message))
+
+    def already(self, record: dict[str, Any], key: str) -> None:
+        """The row is in the database already: a duplicate, not saved again."""
+        self.duplicate(record, key, 0)
+        self.preview.existing += 1
+
+    def duplicate(self, record: dict[str, Any], key: str, first_row: int) -> None:
+        self.out.add(id(record))
+        self.preview.duplicates.append(Duplicate(record["_row"], key, first_row))
+
+    def apply(self) -> None:
+        preview = self.preview
+        if self.out:
+            preview.rows_ready = [r for r in preview.rows_ready if id(r) not in self.out]
+        # stable sorts: the order of appending each and sorting each time
+        preview.errors.sort(key=lambda e: -1 if e.row is None else e.row)
+        preview.duplicates.sort(key=lambda d: d.row)
 
 
 def _outside(root: Unit | None) -> str:
@@ -280,6 +306,7 @@ def _outside(root: Unit | None) -> str:
 
 def _resolve_sites(preview: LedgerPreview, *, user: User | None, root: Unit | None) -> None:
     rows = list(preview.rows_ready)
+    verdicts = _Verdicts(preview)
     sectors: dict[str, Sector] = {}
     for each in Sector.objects.select_related("department"):
         sectors.setdefault(_norm(each.code), each)
@@ -305,7 +332,7 @@ def _resolve_sites(preview: LedgerPreview, *, user: User | None, root: Unit | No
     for record in rows:
         sector = sectors.get(_norm(record["sector"]))
         if sector is None:
-            preview.reject(
+            verdicts.reject(
                 record,
                 "sector",
                 _("Unknown sector “%(value)s”; use one of the sector names of the register.")
@@ -314,7 +341,7 @@ def _resolve_sites(preview: LedgerPreview, *, user: User | None, root: Unit | No
             )
             continue
         if not sector.is_active:
-            preview.reject(
+            verdicts.reject(
                 record,
                 "sector",
                 _("The sector “%(value)s” is no longer in use.") % {"value": sector.name},
@@ -326,10 +353,10 @@ def _resolve_sites(preview: LedgerPreview, *, user: User | None, root: Unit | No
                 u for u in units_by_name.get(_norm(record["unit"]), []) if _in_subtree(u, root)
             ]
             if not matches and units_by_name.get(_norm(record["unit"])):
-                preview.reject(record, "unit", _outside(root), code="unit_out_of_scope")
+                verdicts.reject(record, "unit", _outside(root), code="unit_out_of_scope")
                 continue
             if not matches:
-                preview.reject(
+                verdicts.reject(
                     record,
                     "unit",
                     _("Unknown township or village “%(value)s”.") % {"value": record["unit"]},
@@ -337,7 +364,7 @@ def _resolve_sites(preview: LedgerPreview, *, user: User | None, root: Unit | No
                 )
                 continue
             if len(matches) > 1:
-                preview.reject(
+                verdicts.reject(
                     record,
                     "unit",
                     _("Several units are named “%(value)s”; choose the township to import into.")
@@ -349,7 +376,7 @@ def _resolve_sites(preview: LedgerPreview, *, user: User | None, root: Unit | No
         elif root is not None and root.kind in TERRITORIAL_KINDS:
             unit = root
         else:
-            preview.reject(
+            verdicts.reject(
                 record,
                 "unit",
                 _("Give the township or village of the site, or import into a township."),
@@ -357,7 +384,7 @@ def _resolve_sites(preview: LedgerPreview, *, user: User | None, root: Unit | No
             )
             continue
         if unit.kind not in TERRITORIAL_KINDS:
-            preview.reject(
+            verdicts.reject(
                 record,
                 "unit",
                 _("The territorial unit must be a township or street, or a village or community."),
@@ -368,20 +395,22 @@ def _resolve_sites(preview: LedgerPreview, *, user: User | None, root: Unit | No
             unit_in_scope(user, "site.manage", unit)
             or unit_in_scope(user, "site.manage", sector.department)
         ):
-            preview.reject(record, "unit", _outside(root), code="unit_out_of_scope")
+            verdicts.reject(record, "unit", _outside(root), code="unit_out_of_scope")
             continue
         code = record.get("credit_code") or ""
         if code and code in existing_codes:
-            _already(preview, record, code)
+            verdicts.already(record, code)
             continue
         if (_norm(record["name"]), unit.pk) in existing_names:
-            _already(preview, record, str(record["name"]))
+            verdicts.already(record, str(record["name"]))
             continue
         record["_sector"], record["_unit"] = sector, unit
+    verdicts.apply()
 
 
 def _resolve_hazards(preview: LedgerPreview, *, user: User | None, root: Unit | None) -> None:
     rows = list(preview.rows_ready)
+    verdicts = _Verdicts(preview)
     codes = {r["credit_code"] for r in rows if r.get("credit_code")}
     names = {str(r["site"]).strip() for r in rows}
     candidates: Any = Site.objects.filter(Q(credit_code__in=codes) | Q(name__in=names))
@@ -402,7 +431,7 @@ def _resolve_hazards(preview: LedgerPreview, *, user: User | None, root: Unit | 
         if site is None:
             named = by_name.get(str(record["site"]).strip(), [])
             if len(named) > 1:
-                preview.reject(
+                verdicts.reject(
                     record,
                     "site",
                     _(
@@ -415,7 +444,7 @@ def _resolve_hazards(preview: LedgerPreview, *, user: User | None, root: Unit | 
                 continue
             site = named[0] if named else None
         if site is None:
-            preview.reject(
+            verdicts.reject(
                 record,
                 "site",
                 _(
@@ -432,11 +461,11 @@ def _resolve_hazards(preview: LedgerPreview, *, user: User | None, root: Unit | 
                 user is None or site_in_scope(user, "hazard.manage", site)
             )
         if not allowed[site.pk]:
-            preview.reject(record, "site", _outside(root), code="site_out_of_scope")
+            verdicts.reject(record, "site", _outside(root), code="site_out_of_scope")
             continue
         found_on, deadline = record.get("found_on"), record.get("deadline")
         if found_on is not None and found_on > today:
-            preview.reject(
+            verdicts.reject(
                 record,
                 "found_on",
                 _("The day found cannot be in the future."),
@@ -444,7 +473,7 @@ def _resolve_hazards(preview: LedgerPreview, *, user: User | None, root: Unit | 
             )
             continue
         if deadline is not None and found_on is not None and deadline < found_on:
-            preview.reject(
+            verdicts.reject(
                 record,
                 "deadline",
                 _("The deadline cannot be before the day the hazard was found."),
@@ -452,7 +481,7 @@ def _resolve_hazards(preview: LedgerPreview, *, user: User | None, root: Unit | 
             )
             continue
         if deadline is not None and found_on is None and deadline < today:
-            preview.reject(
+            verdicts.reject(
                 record,
                 "deadline",
                 _(
@@ -466,26 +495,29 @@ def _resolve_hazards(preview: LedgerPreview, *, user: User | None, root: Unit | 
 
     site_ids = {site.pk for _record, site in found}
     known: set[tuple[int, str, dt.date | None]] = set()
-    for site_id, description, found_at in Hazard.objects.filter(site_id__in=site_ids).values_list(
-        "site_id", "description", "found_at"
-    ):
-        day = timezone.localdate(found_at)
-        known.add((site_id, _norm(description), day))
-        known.add((site_id, _norm(description), None))
+    # the local day found, computed by the database (not a time zone conversion per hazard)
+    days = (
+        Hazard.objects.filter(site_id__in=site_ids)
+        .annotate(day=TruncDate("found_at", tzinfo=timezone.get_current_timezone()))
+        .values_list("site_id", "description", "day")
+    )
+    for site_id, description, day in days:
+        text = _norm(description)
+        known.add((site_id, text, day))
+        known.add((site_id, text, None))
     first_rows: dict[tuple[int, str, dt.date | None], int] = {}
     for record, site in found:
         key = (site.pk, _norm(record["description"]), record.get("found_on"))
         shown = f"{site.name} / {record['description']}"
         if key in known:
-            _already(preview, record, shown)
+            verdicts.already(record, shown)
             continue
         if key in first_rows:  # the same site written once by code, once by name
-            preview.rows_ready = [r for r in preview.rows_ready if r is not record]
-            preview.duplicates.append(Duplicate(record["_row"], shown, first_rows[key]))
-            preview.duplicates.sort(key=lambda d: d.row)
+            verdicts.duplicate(record, shown, first_rows[key])
             continue
         first_rows[key] = record["_row"]
         record["_site"] = site
+    verdicts.apply()
 
 
 # --- the parsed preview, kept between upload and confirmation --------------------------------

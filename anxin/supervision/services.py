@@ -20,13 +20,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anxin.core.audit import audit_record, audit_record_many
-from anxin.core.bulk import insert_many
+from anxin.core.bulk import RowInserter
 from anxin.core.calendar import WorkingCalendar
 from anxin.core.models import Unit, User
 from anxin.supervision.choices import CALENDAR_FREE_RULES, OPEN_STATES, ClockRule, ClockState
@@ -274,7 +274,7 @@ def _new_clock(
         if hours is not None:
             errors["hours"] = _("Only an hours clock takes a number of hours.")
     assert start_on is not None
-    if rule not in ClockRule.values:
+    if rule not in _RULES:
         errors["rule"] = _("Unknown counting rule.")
     elif rule == ClockRule.HOURS:
         pass
@@ -316,6 +316,9 @@ def _new_clock(
     _recompute(clock, calendar)
     return clock
 
+
+#: the counting rules (ClockRule.values builds its list on every call)
+_RULES = frozenset(ClockRule.values)
 
 #: clocks per INSERT of clock_start_many
 START_BATCH = 1000
@@ -366,7 +369,7 @@ def clock_start_many(*, actor: User | None, clocks: list[dict[str, Any]]) -> lis
                 )
                 raise ClockRefused(index, error)
             seen.add(key)
-    insert_many(made, batch=START_BATCH)
+    _insert_clocks(made)
     audit_record_many(
         actor=actor,
         entries=[
@@ -381,6 +384,20 @@ def clock_start_many(*, actor: User | None, clocks: list[dict[str, Any]]) -> lis
         ],
     )
     return made
+
+
+def _insert_clocks(made: list[Clock]) -> None:
+    """Insert the checked clocks as tuples of their values (no per-value preparation) and
+    give them their keys."""
+    pk = Clock._meta.pk
+    assert pk is not None
+    attnames = [f.attname for f in Clock._meta.concrete_fields if f is not pk]
+    rows = [tuple(c.__dict__[a] for a in attnames) for c in made]
+    keys = RowInserter(Clock, attnames).write(rows, batch=START_BATCH)
+    alias = connection.alias
+    for clock, key in zip(made, keys, strict=True):
+        clock.pk = key
+        clock._state.adding, clock._state.db = False, alias
 
 
 class ClockRefused(Exception):
