@@ -57,12 +57,12 @@ _PLAIN = (str, int, type(None))
 
 
 def _jsonable(value: Any) -> Any:
-    if (
-        type(value) is dict
-        and all(isinstance(v, _PLAIN) for v in value.values())
-        and all(type(k) is str for k in value)
-    ):  # the common flat case (what the loop below gives for it), in one pass
-        return dict(value)
+    if type(value) is dict:  # the common flat case first: what the rest gives for it
+        for k, v in value.items():
+            if type(k) is not str or not isinstance(v, _PLAIN):
+                break
+        else:
+            return dict(value)
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

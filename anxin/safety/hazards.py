@@ -465,20 +465,20 @@ def hazards_import(
     keys = inserter.write(values, batch=IMPORT_BATCH)
     made: list[Hazard] = inserter.instances(values, keys)  # type: ignore[assignment]
     numbers: list[str] = []
-    for h, site in zip(made, sites, strict=True):
+    for h, key, site in zip(made, keys, sites, strict=True):
         h._state.fields_cache = {"site": site}  # as hazard_create's instance: its site at hand
-        numbers.append(f"YH{h.found_at.astimezone(tz).year}-{h.pk:06d}")  # Hazard.number
+        numbers.append(f"YH{h.found_at.astimezone(tz).year}-{key:06d}")  # Hazard.number
     starts = [
         {
             "subject_type": CLOCK_SUBJECT,
-            "subject_id": h.pk,
+            "subject_id": key,
             "name": CLOCK_NAME,
             "unit": site.unit,  # _clock_unit: the site's unit
             "rule": ClockRule.FIXED,
             "start_on": min(h.found_at.astimezone(tz).date(), h.deadline),
             "due_on": h.deadline,
         }
-        for h, site in zip(made, sites, strict=True)
+        for h, key, site in zip(made, keys, sites, strict=True)
         if h.deadline is not None
     ]
     try:
@@ -501,8 +501,8 @@ def hazards_import(
     ]
     RowInserter(HazardEvent, _EVENT_FIELDS).write(
         [
-            (h.pk, h.found_at, "registered", creator_id, label, data)
-            for h, data in zip(made, datas, strict=True)
+            (key, h.found_at, "registered", creator_id, label, data)
+            for h, key, data in zip(made, keys, datas, strict=True)
         ],
         batch=IMPORT_BATCH,
     )

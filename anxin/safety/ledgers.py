@@ -42,6 +42,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
 from anxin.core.audit import audit_record
+from anxin.core.bulk import gc_paused
 from anxin.core.choices import UnitKind
 from anxin.core.crypto import decrypt_bytes, encrypt_bytes, sm3_hex
 from anxin.core.exports import safe_cell
@@ -180,18 +181,20 @@ class LedgerPreview(Preview):
     @property
     def digest(self) -> str:
         """What the preview would save: equal digests mean an identical commit."""
-        rows = [
-            {k: v for k, v in r.items() if not k.startswith("_") or k == "_row"}
-            for r in self.rows_ready
-        ]
-        payload = {
-            "file": self.file_hash,
-            "kind": self.kind,
-            "unit": self.unit_code,
-            "preview": self.to_json(),
-            "rows": rows,
-        }
-        return sm3_hex(json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str))
+        # each ready row as the list of its fields in the ledger's order (the engine's fields
+        # are all a record holds but the keys starting with "_"): no key sorting per row
+        names = [f.name for f in SPECS[self.kind].fields]
+        with gc_paused():
+            rows = [[r["_row"], *[r.get(name) for name in names]] for r in self.rows_ready]
+            payload = {
+                "file": self.file_hash,
+                "kind": self.kind,
+                "unit": self.unit_code,
+                "preview": self.to_json(),
+                "fields": names,
+                "rows": rows,
+            }
+            return sm3_hex(json.dumps(payload, ensure_ascii=False, default=str))
 
 
 # --- preview -------------------------------------------------------------------------------
@@ -236,6 +239,20 @@ def ledger_preview(
     before the database checks (which change it)."""
     if kind not in SPECS:
         raise ValueError(f"unknown ledger kind: {kind}")
+    with gc_paused():  # a big ledger is hundreds of thousands of small objects
+        return _preview(kind, file, user, unit, progress, default_year, parsed, keep)
+
+
+def _preview(
+    kind: str,
+    file: Any,
+    user: User | None,
+    unit: Unit | None,
+    progress: Any,
+    default_year: int | None,
+    parsed: tuple[str, Preview] | None,
+    keep: Callable[[str, Preview], Any] | None,
+) -> LedgerPreview:
     data, name = _read_bytes(file)
     file_hash = sm3_hex(data)
     if parsed is not None and parsed[0] == file_hash:
@@ -455,12 +472,13 @@ def _resolve_hazards(preview: LedgerPreview, *, user: User | None, root: Unit | 
                 code="site_not_found",
             )
             continue
-        if site.pk not in allowed:  # once per site, not once per row
+        site_id = site.id
+        if site_id not in allowed:  # once per site, not once per row
             in_root = _in_subtree(site.unit, root) or _in_subtree(site.regulating_unit, root)
-            allowed[site.pk] = in_root and (
+            allowed[site_id] = in_root and (
                 user is None or site_in_scope(user, "hazard.manage", site)
             )
-        if not allowed[site.pk]:
+        if not allowed[site_id]:
             verdicts.reject(record, "site", _outside(root), code="site_out_of_scope")
             continue
         found_on, deadline = record.get("found_on"), record.get("deadline")
@@ -493,7 +511,7 @@ def _resolve_hazards(preview: LedgerPreview, *, user: User | None, root: Unit | 
             continue
         found.append((record, site))
 
-    site_ids = {site.pk for _record, site in found}
+    site_ids = {site.id for _record, site in found}
     known: set[tuple[int, str, dt.date | None]] = set()
     # the local day found, computed by the database (not a time zone conversion per hazard)
     days = (
@@ -507,7 +525,7 @@ def _resolve_hazards(preview: LedgerPreview, *, user: User | None, root: Unit | 
         known.add((site_id, text, None))
     first_rows: dict[tuple[int, str, dt.date | None], int] = {}
     for record, site in found:
-        key = (site.pk, _norm(record["description"]), record.get("found_on"))
+        key = (site.id, _norm(record["description"]), record.get("found_on"))
         shown = f"{site.name} / {record['description']}"
         if key in known:
             verdicts.already(record, shown)
@@ -535,7 +553,8 @@ def ledger_parsed_keep(file_hash: str, preview: Preview, *, user: User) -> str:
     file again: pickled, compressed and SM4-GCM encrypted in a file named by a random token,
     bound to ``user``. Returns the token (for the user's session)."""
     token = secrets.token_hex(16)
-    payload = pickle.dumps((user.pk, file_hash, preview), protocol=pickle.HIGHEST_PROTOCOL)
+    with gc_paused():
+        payload = pickle.dumps((user.pk, file_hash, preview), protocol=pickle.HIGHEST_PROTOCOL)
     folder = _parsed_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{token}.bin"
@@ -557,7 +576,8 @@ def ledger_parsed_load(token: Any, *, user: User) -> tuple[str, Preview] | None:
         return None
     try:
         # authenticated (GCM) with the server's key before anything is unpickled
-        owner, file_hash, preview = pickle.loads(zlib.decompress(decrypt_bytes(blob)))  # noqa: S301
+        with gc_paused():
+            owner, file_hash, preview = pickle.loads(zlib.decompress(decrypt_bytes(blob)))  # noqa: S301
     except Exception:  # a damaged or foreign file: read the ledger again
         return None
     if owner != user.pk or not isinstance(preview, Preview):
@@ -606,7 +626,7 @@ def ledger_commit(kind: str, preview: LedgerPreview, *, actor: User | None) -> d
         raise PermissionDenied
     row: int | None = None
     try:
-        with transaction.atomic():
+        with gc_paused(), transaction.atomic():
             if kind == "sites":
                 for record in preview.rows_ready:
                     row = record["_row"]

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anxin.core.audit import audit_record, audit_record_many
-from anxin.core.bulk import RowInserter
+from anxin.core.bulk import RowInserter, unsaved
 from anxin.core.calendar import WorkingCalendar
 from anxin.core.models import Unit, User
 from anxin.supervision.choices import CALENDAR_FREE_RULES, OPEN_STATES, ClockRule, ClockState
@@ -62,8 +62,9 @@ SNAPSHOT_FIELDS = (
 
 def _snapshot(clock: Clock) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    loaded = clock.__dict__  # the values at hand (a deferred field is read by getattr)
     for field in SNAPSHOT_FIELDS:
-        value = getattr(clock, field)
+        value = loaded[field] if field in loaded else getattr(clock, field)
         out[field] = value.isoformat() if isinstance(value, dt.date) else value
     return out
 
@@ -298,20 +299,25 @@ def _new_clock(
         raise ValidationError(errors)
     assert days is not None
     now = now or timezone.now()
-    clock = Clock(
-        subject_type=subject_type,
-        subject_id=subject_id,
-        name=name,
-        unit=unit,
-        responsible=responsible,
-        leader=leader,
-        rule=rule,
-        start_on=start_on,
-        start_at=start_at if rule == ClockRule.HOURS else None,
-        days=days,
-        state=ClockState.RUNNING,
-        created_at=now,
-        updated_at=now,
+    # Clock(**kwargs), without __init__'s cost per field (an import starts thousands)
+    clock = unsaved(
+        Clock,
+        {
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "name": name,
+            "unit_id": unit.pk,
+            "responsible_id": responsible.pk if responsible is not None else None,
+            "leader_id": leader.pk if leader is not None else None,
+            "rule": rule,
+            "start_on": start_on,
+            "start_at": start_at if rule == ClockRule.HOURS else None,
+            "days": days,
+            "state": ClockState.RUNNING,
+            "created_at": now,
+            "updated_at": now,
+        },
+        {"unit": unit, "responsible": responsible, "leader": leader},
     )
     _recompute(clock, calendar)
     return clock
@@ -348,7 +354,11 @@ def clock_start_many(*, actor: User | None, clocks: list[dict[str, Any]]) -> lis
         by_type.setdefault(subject_type, set()).add(subject_id)
     query = Q()
     for subject_type, ids in by_type.items():
-        query |= Q(subject_type=subject_type, subject_id__in=ids)
+        low, high = min(ids), max(ids)
+        if high - low < 2 * len(ids):  # dense (new items of an import): a range, not a list
+            query |= Q(subject_type=subject_type, subject_id__range=(low, high))
+        else:
+            query |= Q(subject_type=subject_type, subject_id__in=ids)
     for found in (
         Clock.objects.filter(query)
         .exclude(state=ClockState.CANCELLED)
