@@ -624,6 +624,10 @@ _NEEDS_OPENPYXL = re.compile(
 )
 
 
+#: a match of _NEEDS_OPENPYXL holds one of these (an error type, a formula's tag)
+_NEEDS_OPENPYXL_MARKERS = (b't="e"', b"t='e'", b"f>", b"<f", b":f")
+
+
 class _OpenpyxlSheet(_Sheet):
     """A sheet of an .xlsx. The scan for merged ranges also looks for error values and
     formulas without a saved result; a sheet with none of them (nearly every ledger) is read
@@ -677,8 +681,15 @@ class _OpenpyxlSheet(_Sheet):
                 if scanned > MERGE_SCAN_LIMIT:
                     return []
                 window = tail + chunk
-                refs.update(m.group(1) for m in _MERGE_REF.finditer(window))
-                if plain and _NEEDS_OPENPYXL.search(window):
+                # the regular expressions only where what they look for can be (a plain
+                # ledger has no formula, and its merged ranges are listed at the end)
+                if b"mergeCell" in window:
+                    refs.update(m.group(1) for m in _MERGE_REF.finditer(window))
+                if (
+                    plain
+                    and any(marker in window for marker in _NEEDS_OPENPYXL_MARKERS)
+                    and _NEEDS_OPENPYXL.search(window)
+                ):
                     plain = False
                 tail = window[-4096:]
         self.plain = plain
@@ -994,15 +1005,15 @@ def _footer(values: list[Any]) -> str | None:
 _HEADING = re.compile(r"[(（]?[一二三四五六七八九十]+[)）、.．]")
 
 
-def _blank_or_heading(values: list[Any], serial: frozenset[int]) -> bool:
+def _blank_or_heading(values: list[Any], filled: list[bool], serial: frozenset[int]) -> bool:
     """Nothing but placeholders, or only a 序号; or a section heading between groups of rows:
-    one cell such as ``二、驾驶培训机构``. Each cell is looked at once."""
-    filled = [(i, v) for i, v in enumerate(values) if not _is_empty(v)]
-    if all(i in serial for i, _v in filled):
+    one cell such as ``二、驾驶培训机构``. ``filled``: whether each cell is not empty."""
+    cells = [i for i, full in enumerate(filled) if full]
+    if all(i in serial for i in cells):
         return True
-    if len(filled) != 1:
+    if len(cells) != 1:
         return False
-    value = filled[0][1]
+    value = values[cells[0]]
     return isinstance(value, str) and bool(_HEADING.match(value.strip()))
 
 
@@ -1150,7 +1161,8 @@ def _read_rows(
             break
         if footer == "skip":
             continue
-        if _blank_or_heading(raw, serial):
+        filled = [not _is_empty(v) for v in raw]
+        if _blank_or_heading(raw, filled, serial):
             blank_run += 1
             if blank_run >= BLANK_RUN_LIMIT:
                 break
@@ -1165,6 +1177,8 @@ def _read_rows(
 
         record: dict[str, Any] = {"_row": number, **absent}
         errors_before = len(preview.errors)
+        # no merged range over the row: whether a cell is empty is known already
+        known = filled if values == raw else None
         for field, index, column, ctx in plan:
             value = values[index] if index < len(values) else None
             code, params = None, {}
@@ -1172,7 +1186,7 @@ def _read_rows(
                 code = "formula_without_value"
             elif isinstance(value, CellError):
                 code, params = "formula_error", {"value": str(value)}
-            elif _is_empty(value):
+            elif not known[index] if known is not None and index < len(known) else _is_empty(value):
                 if field.required:
                     code = "required"
                 else:
