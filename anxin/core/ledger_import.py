@@ -777,7 +777,7 @@ class _Reader(ExcelReader):  # type: ignore[misc]
     def read_strings(self) -> None:
         found = self.package.find(SHARED_STRINGS)
         if found is None:
-            self.shared_strings = []
+            self.shared_strings: list[Any] = []
             return
         path, archive = found.PartName[1:], self.archive
 
