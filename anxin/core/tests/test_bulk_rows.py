@@ -47,7 +47,8 @@ def test_the_instances_are_the_saved_rows_without_a_query(django_assert_num_quer
     inserter = RowInserter(AuditEvent, FIELDS)
     keys = inserter.write(rows)
     with django_assert_num_queries(0):
-        (event,) = inserter.instances(rows, keys)
+        (made,) = inserter.instances(rows, keys)
+        event: Any = made
         assert event.pk == keys[0] and not event._state.adding
         assert (event.action, event.after, event.hash, event.chain_seq) == (
             "test.rows",
