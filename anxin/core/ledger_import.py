@@ -37,10 +37,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.utils.translation import gettext_lazy as _
-from openpyxl import load_workbook
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.reader.strings import read_string_table
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.datetime import WINDOWS_EPOCH
 from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+from openpyxl.xml.constants import SHARED_STRINGS
 
 from anxin.core.identifiers import credit_code_is_well_formed
 
@@ -622,6 +624,10 @@ _NEEDS_OPENPYXL = re.compile(
 )
 
 
+#: a match of _NEEDS_OPENPYXL holds one of these (an error type, a formula's tag)
+_NEEDS_OPENPYXL_MARKERS = (b't="e"', b"t='e'", b"f>", b"<f", b":f")
+
+
 class _OpenpyxlSheet(_Sheet):
     """A sheet of an .xlsx. The scan for merged ranges also looks for error values and
     formulas without a saved result; a sheet with none of them (nearly every ledger) is read
@@ -675,8 +681,15 @@ class _OpenpyxlSheet(_Sheet):
                 if scanned > MERGE_SCAN_LIMIT:
                     return []
                 window = tail + chunk
-                refs.update(m.group(1) for m in _MERGE_REF.finditer(window))
-                if plain and _NEEDS_OPENPYXL.search(window):
+                # the regular expressions only where what they look for can be (a plain
+                # ledger has no formula, and its merged ranges are listed at the end)
+                if b"mergeCell" in window:
+                    refs.update(m.group(1) for m in _MERGE_REF.finditer(window))
+                if (
+                    plain
+                    and any(marker in window for marker in _NEEDS_OPENPYXL_MARKERS)
+                    and _NEEDS_OPENPYXL.search(window)
+                ):
                     plain = False
                 tail = window[-4096:]
         self.plain = plain
@@ -732,10 +745,55 @@ def _open_source(source: Any) -> Iterator[IO[bytes]]:
 Book = Iterator[tuple[list[_Sheet], dt.datetime]]
 
 
+class _LazyStrings(list):  # type: ignore[type-arg]
+    """The shared strings of an .xlsx, read on first use: a sheet read by python-calamine (nearly
+    every ledger) never needs openpyxl's copy of them, the largest part of a big workbook."""
+
+    def __init__(self, load: Callable[[], list[Any]]) -> None:
+        super().__init__()
+        self._load: Callable[[], list[Any]] | None = load
+
+    def _fill(self) -> None:
+        if self._load is not None:
+            load, self._load = self._load, None
+            self.extend(load())
+
+    def __getitem__(self, index: Any) -> Any:
+        self._fill()
+        return super().__getitem__(index)
+
+    def __len__(self) -> int:
+        self._fill()
+        return super().__len__()
+
+    def __iter__(self) -> Iterator[Any]:
+        self._fill()
+        return super().__iter__()
+
+
+class _Reader(ExcelReader):  # type: ignore[misc]
+    """openpyxl's reader (read-only, values) with the shared strings read when first used."""
+
+    def read_strings(self) -> None:
+        found = self.package.find(SHARED_STRINGS)
+        if found is None:
+            self.shared_strings: list[Any] = []
+            return
+        path, archive = found.PartName[1:], self.archive
+
+        def load() -> list[Any]:
+            with archive.open(path) as source:
+                return read_string_table(source)  # type: ignore[no-any-return]
+
+        self.shared_strings = _LazyStrings(load)
+
+
 @contextmanager
 def _openpyxl_book(handle: IO[bytes]) -> Book:
     try:
-        book = load_workbook(handle, read_only=True, data_only=True)
+        reader = _Reader(handle, read_only=True, data_only=True)
+        reader.read()  # what load_workbook does
+        book = reader.wb
     except Exception:  # a damaged zip or XML fails in many ways
         raise _FileError("unreadable_file") from None
     opened: list[Any] = []
@@ -944,20 +1002,19 @@ def _footer(values: list[Any]) -> str | None:
     return None
 
 
-def _is_blank(values: list[Any], serial: frozenset[int]) -> bool:
-    """Nothing but placeholders, or only a 序号."""
-    return all(_is_empty(v) for i, v in enumerate(values) if i not in serial)
-
-
 _HEADING = re.compile(r"[(（]?[一二三四五六七八九十]+[)）、.．]")
 
 
-def _is_heading(values: list[Any]) -> bool:
-    """A section heading between groups of rows: one cell such as ``二、驾驶培训机构``."""
-    filled = [v for v in values if not _is_empty(v)]
-    return (
-        len(filled) == 1 and isinstance(filled[0], str) and bool(_HEADING.match(filled[0].strip()))
-    )
+def _blank_or_heading(values: list[Any], filled: list[bool], serial: frozenset[int]) -> bool:
+    """Nothing but placeholders, or only a 序号; or a section heading between groups of rows:
+    one cell such as ``二、驾驶培训机构``. ``filled``: whether each cell is not empty."""
+    cells = [i for i, full in enumerate(filled) if full]
+    if all(i in serial for i in cells):
+        return True
+    if len(cells) != 1:
+        return False
+    value = values[cells[0]]
+    return isinstance(value, str) and bool(_HEADING.match(value.strip()))
 
 
 def read_ledger(
@@ -1104,7 +1161,8 @@ def _read_rows(
             break
         if footer == "skip":
             continue
-        if _is_blank(raw, serial) or _is_heading(raw):
+        filled = [not _is_empty(v) for v in raw]
+        if _blank_or_heading(raw, filled, serial):
             blank_run += 1
             if blank_run >= BLANK_RUN_LIMIT:
                 break
@@ -1119,6 +1177,8 @@ def _read_rows(
 
         record: dict[str, Any] = {"_row": number, **absent}
         errors_before = len(preview.errors)
+        # no merged range over the row: whether a cell is empty is known already
+        known = filled if values == raw else None
         for field, index, column, ctx in plan:
             value = values[index] if index < len(values) else None
             code, params = None, {}
@@ -1126,7 +1186,7 @@ def _read_rows(
                 code = "formula_without_value"
             elif isinstance(value, CellError):
                 code, params = "formula_error", {"value": str(value)}
-            elif _is_empty(value):
+            elif not known[index] if known is not None and index < len(known) else _is_empty(value):
                 if field.required:
                     code = "required"
                 else:

@@ -26,6 +26,7 @@ from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from anxin.core.bulk import RowInserter
 from anxin.reports import kpi_rollups
 from anxin.reports.models_rollups import (
     AccidentDaily,
@@ -212,22 +213,23 @@ def bump_rows(
                     f"UPDATE {table} SET {column} = {column} + %s WHERE id = %s",  # noqa: S608
                     updates,
                 )
+    # the new rows as tuples (the other counters 0): a model instance per row costs more
+    # than the insert
     missing = [
-        model(**dict(zip(fields, key, strict=True)), **v)
-        for key, v in deltas.items()
-        if key not in existing
+        (*key, *(v.get(c, 0) for c in counters)) for key, v in deltas.items() if key not in existing
     ]
     if not missing:
         return
     try:
         with transaction.atomic():
-            manager.bulk_create(missing, batch_size=1000)
+            RowInserter(model, (*fields, *counters)).write(missing, batch=1000)
     except IntegrityError:
         for row in missing:
+            key, counts = row[: len(fields)], row[len(fields) :]
             bump(
                 model,
-                {f: getattr(row, f) for f in fields},
-                **{c: getattr(row, c) for c in counters},
+                dict(zip(fields, key, strict=True)),
+                **dict(zip(counters, counts, strict=True)),
             )
 
 

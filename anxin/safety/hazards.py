@@ -27,7 +27,7 @@ from django.utils.translation import pgettext
 
 from anxin.core.attachments import attachment_add, attachments_add, attachments_of
 from anxin.core.audit import audit_record, audit_record_many
-from anxin.core.bulk import insert_many
+from anxin.core.bulk import RowInserter
 from anxin.core.errors import ServiceError, check_version
 from anxin.core.models import Unit, User
 from anxin.core.scoping import can
@@ -401,6 +401,32 @@ class HazardRowRefused(Exception):
 IMPORT_BATCH = 1000
 
 
+#: the columns hazards_import writes (the others keep their defaults: no inspection, no
+#: supervision listing, version 1 …)
+_IMPORT_FIELDS = (
+    "uid",
+    "site_id",
+    "unit_id",
+    "description",
+    "place",
+    "grade",
+    "status",
+    "source",
+    "found_at",
+    "deadline",
+    "production_stopped",
+    "responsible",
+    "measures",
+    "funds",
+    "created_by_id",
+    "created_at",
+    "updated_at",
+)
+_EVENT_FIELDS = ("hazard_id", "at", "kind", "actor_id", "actor_label", "data")
+_GRADES = frozenset(HazardGrade.values)
+_SOURCES = frozenset(HazardSource.values)
+
+
 @transaction.atomic
 def hazards_import(
     *, actor: User | None, rows: list[dict[str, Any]], source: str = HazardSource.OTHER
@@ -416,31 +442,43 @@ def hazards_import(
     the hazards are inserted in batches, their ``rectify_by`` clocks started with
     :func:`anxin.supervision.services.clock_start_many`, and their timeline lines, their
     sites' timeline lines and their audit events (``hazard.registered`` for each, as one by
-    one) inserted in batches too.
+    one) inserted in batches too. The rows go to the database as tuples
+    (:class:`anxin.core.bulk.RowInserter`), not as model instances built one by one.
     """
     if actor is not None and not can(actor, "hazard.manage"):
         raise PermissionDenied
     now = timezone.now()
+    tz = timezone.get_current_timezone()
     creator = actor if actor is not None and actor.is_authenticated else None
+    creator_id = creator.pk if creator is not None else None
     allowed: dict[int, bool] = {}
-    made: list[Hazard] = []
+    values: list[tuple[Any, ...]] = []
+    sites: list[Site] = []
     for index, row in enumerate(rows):
         try:
-            made.append(_import_one(actor, row, source, now, creator, allowed))
+            site, value = _import_one(actor, row, source, now, creator_id, allowed, tz)
         except (ValidationError, PermissionDenied) as exc:
             raise HazardRowRefused(index, exc) from exc
-    insert_many(made, batch=IMPORT_BATCH)
+        sites.append(site)
+        values.append(value)
+    inserter = RowInserter(Hazard, _IMPORT_FIELDS)
+    keys = inserter.write(values, batch=IMPORT_BATCH)
+    made: list[Hazard] = inserter.instances(values, keys)  # type: ignore[assignment]
+    numbers: list[str] = []
+    for h, key, site in zip(made, keys, sites, strict=True):
+        h._state.fields_cache = {"site": site}  # as hazard_create's instance: its site at hand
+        numbers.append(f"YH{h.found_at.astimezone(tz).year}-{key:06d}")  # Hazard.number
     starts = [
         {
             "subject_type": CLOCK_SUBJECT,
-            "subject_id": h.pk,
+            "subject_id": key,
             "name": CLOCK_NAME,
-            "unit": _clock_unit(h),
+            "unit": site.unit,  # _clock_unit: the site's unit
             "rule": ClockRule.FIXED,
-            "start_on": min(timezone.localdate(h.found_at), h.deadline),
+            "start_on": min(h.found_at.astimezone(tz).date(), h.deadline),
             "due_on": h.deadline,
         }
-        for h in made
+        for h, key, site in zip(made, keys, sites, strict=True)
         if h.deadline is not None
     ]
     try:
@@ -461,32 +499,25 @@ def hazards_import(
         }
         for h in made
     ]
-    insert_many(
+    RowInserter(HazardEvent, _EVENT_FIELDS).write(
         [
-            HazardEvent(
-                hazard=h,
-                at=h.found_at,
-                kind="registered",
-                actor=creator,
-                actor_label=label,
-                data=data,
-            )
-            for h, data in zip(made, datas, strict=True)
+            (key, h.found_at, "registered", creator_id, label, data)
+            for h, key, data in zip(made, keys, datas, strict=True)
         ],
         batch=IMPORT_BATCH,
     )
     site_events_record(
         [
-            {"site": h.site, "kind": "hazard_registered", "at": h.found_at, "hazard": h.number}
-            for h in made
+            {"site_id": h.site_id, "kind": "hazard_registered", "at": h.found_at, "hazard": number}
+            for h, number in zip(made, numbers, strict=True)
         ],
         actor=actor,
     )
     audit_record_many(
         actor=actor,
         entries=[
-            {"action": "hazard.registered", "obj": h, "after": data}
-            for h, data in zip(made, datas, strict=True)
+            {"action": "hazard.registered", "obj": h, "object_repr": number, "after": data}
+            for h, number, data in zip(made, numbers, datas, strict=True)
         ],
         created=True,
     )
@@ -498,10 +529,12 @@ def _import_one(
     row: dict[str, Any],
     source: str,
     now: dt.datetime,
-    creator: User | None,
+    creator_id: int | None,
     allowed: dict[int, bool],
-) -> Hazard:
-    """One row of :func:`hazards_import`, checked as :func:`hazard_create` checks it."""
+    tz: Any,
+) -> tuple[Site, tuple[Any, ...]]:
+    """One row of :func:`hazards_import`, checked as :func:`hazard_create` checks it: its
+    site and its values of :data:`_IMPORT_FIELDS`."""
     site: Site | None = row.get("site")
     grade = row.get("grade") or HazardGrade.GENERAL
     funds = row.get("funds")
@@ -509,9 +542,9 @@ def _import_one(
     description = (row.get("description") or "").strip()
     if not description:
         errors["description"] = _("Describe the hazard.")
-    if grade not in HazardGrade.values:
+    if grade not in _GRADES:
         errors["grade"] = _("The grade is general or major.")
-    if source not in HazardSource.values:
+    if source not in _SOURCES:
         errors["source"] = _("Unknown source.")
     if site is None:
         errors["site"] = _("Choose the site of the hazard.")
@@ -525,23 +558,29 @@ def _import_one(
     if not allowed[site.pk]:
         raise PermissionDenied
     found_at = row.get("found_at") or now
+    if timezone.is_naive(found_at):  # as Model.save() would store it (without the warning)
+        found_at = timezone.make_aware(found_at)
     deadline = row.get("deadline")
-    _check_deadline(deadline, timezone.localdate(found_at))
-    return Hazard(
-        site=site,
-        unit=site.unit,
-        description=description,
-        place=(row.get("place") or "").strip()[:200],
-        grade=grade,
-        status=HazardStatus.REGISTERED,
-        source=source,
-        found_at=found_at,
-        deadline=deadline,
-        production_stopped=False,
-        responsible=(row.get("responsible") or "").strip()[:100],
-        measures=(row.get("measures") or "").strip(),
-        funds=funds,
-        created_by=creator,
+    if deadline is not None:
+        _check_deadline(deadline, found_at.astimezone(tz).date())
+    return site, (
+        uuid.uuid4(),
+        site.pk,
+        site.unit_id,
+        description,
+        (row.get("place") or "").strip()[:200],
+        str(grade),
+        str(HazardStatus.REGISTERED),
+        str(source),
+        found_at,
+        deadline,
+        False,
+        (row.get("responsible") or "").strip()[:100],
+        (row.get("measures") or "").strip(),
+        funds,
+        creator_id,
+        now,
+        now,
     )
 
 

@@ -35,12 +35,14 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
 from anxin.core.audit import audit_record
+from anxin.core.bulk import gc_paused
 from anxin.core.choices import UnitKind
 from anxin.core.crypto import decrypt_bytes, encrypt_bytes, sm3_hex
 from anxin.core.exports import safe_cell
@@ -50,6 +52,7 @@ from anxin.core.ledger_import import (
     Field,
     LedgerSpec,
     Preview,
+    RowError,
     Text,
     as_credit_code,
     as_date,
@@ -178,18 +181,20 @@ class LedgerPreview(Preview):
     @property
     def digest(self) -> str:
         """What the preview would save: equal digests mean an identical commit."""
-        rows = [
-            {k: v for k, v in r.items() if not k.startswith("_") or k == "_row"}
-            for r in self.rows_ready
-        ]
-        payload = {
-            "file": self.file_hash,
-            "kind": self.kind,
-            "unit": self.unit_code,
-            "preview": self.to_json(),
-            "rows": rows,
-        }
-        return sm3_hex(json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str))
+        # each ready row as the list of its fields in the ledger's order (the engine's fields
+        # are all a record holds but the keys starting with "_"): no key sorting per row
+        names = [f.name for f in SPECS[self.kind].fields]
+        with gc_paused():
+            rows = [[r["_row"], *[r.get(name) for name in names]] for r in self.rows_ready]
+            payload = {
+                "file": self.file_hash,
+                "kind": self.kind,
+                "unit": self.unit_code,
+                "preview": self.to_json(),
+                "fields": names,
+                "rows": rows,
+            }
+            return sm3_hex(json.dumps(payload, ensure_ascii=False, default=str))
 
 
 # --- preview -------------------------------------------------------------------------------
@@ -234,6 +239,20 @@ def ledger_preview(
     before the database checks (which change it)."""
     if kind not in SPECS:
         raise ValueError(f"unknown ledger kind: {kind}")
+    with gc_paused():  # a big ledger is hundreds of thousands of small objects
+        return _preview(kind, file, user, unit, progress, default_year, parsed, keep)
+
+
+def _preview(
+    kind: str,
+    file: Any,
+    user: User | None,
+    unit: Unit | None,
+    progress: Any,
+    default_year: int | None,
+    parsed: tuple[str, Preview] | None,
+    keep: Callable[[str, Preview], Any] | None,
+) -> LedgerPreview:
     data, name = _read_bytes(file)
     file_hash = sm3_hex(data)
     if parsed is not None and parsed[0] == file_hash:
@@ -262,12 +281,36 @@ def ledger_preview(
     return result
 
 
-def _already(preview: LedgerPreview, record: dict[str, Any], key: str) -> None:
-    """The row is in the database already: a duplicate, not saved again."""
-    preview.rows_ready = [r for r in preview.rows_ready if r is not record]
-    preview.duplicates.append(Duplicate(record["_row"], key, 0))
-    preview.duplicates.sort(key=lambda d: d.row)
-    preview.existing += 1
+class _Verdicts:
+    """The rows the database checks turn away, applied to the preview in one pass at the end
+    (``Preview.reject`` rebuilds the list of ready rows for each row it turns away)."""
+
+    def __init__(self, preview: LedgerPreview) -> None:
+        self.preview = preview
+        self.out: set[int] = set()
+
+    def reject(self, record: dict[str, Any], field: str, message: Any, *, code: str) -> None:
+        """As ``Preview.reject``: the row becomes an error with the caller's message."""
+        self.out.add(id(record))
+        column = self.preview.columns.get(field, field)
+        self.preview.errors.append(RowError(record["_row"], column, code, text=message))
+
+    def already(self, record: dict[str, Any], key: str) -> None:
+        """The row is in the database already: a duplicate, not saved again."""
+        self.duplicate(record, key, 0)
+        self.preview.existing += 1
+
+    def duplicate(self, record: dict[str, Any], key: str, first_row: int) -> None:
+        self.out.add(id(record))
+        self.preview.duplicates.append(Duplicate(record["_row"], key, first_row))
+
+    def apply(self) -> None:
+        preview = self.preview
+        if self.out:
+            preview.rows_ready = [r for r in preview.rows_ready if id(r) not in self.out]
+        # stable sorts: the order of appending each and sorting each time
+        preview.errors.sort(key=lambda e: -1 if e.row is None else e.row)
+        preview.duplicates.sort(key=lambda d: d.row)
 
 
 def _outside(root: Unit | None) -> str:
@@ -280,6 +323,7 @@ def _outside(root: Unit | None) -> str:
 
 def _resolve_sites(preview: LedgerPreview, *, user: User | None, root: Unit | None) -> None:
     rows = list(preview.rows_ready)
+    verdicts = _Verdicts(preview)
     sectors: dict[str, Sector] = {}
     for each in Sector.objects.select_related("department"):
         sectors.setdefault(_norm(each.code), each)
@@ -305,7 +349,7 @@ def _resolve_sites(preview: LedgerPreview, *, user: User | None, root: Unit | No
     for record in rows:
         sector = sectors.get(_norm(record["sector"]))
         if sector is None:
-            preview.reject(
+            verdicts.reject(
                 record,
                 "sector",
                 _("Unknown sector “%(value)s”; use one of the sector names of the register.")
@@ -314,7 +358,7 @@ def _resolve_sites(preview: LedgerPreview, *, user: User | None, root: Unit | No
             )
             continue
         if not sector.is_active:
-            preview.reject(
+            verdicts.reject(
                 record,
                 "sector",
                 _("The sector “%(value)s” is no longer in use.") % {"value": sector.name},
@@ -326,10 +370,10 @@ def _resolve_sites(preview: LedgerPreview, *, user: User | None, root: Unit | No
                 u for u in units_by_name.get(_norm(record["unit"]), []) if _in_subtree(u, root)
             ]
             if not matches and units_by_name.get(_norm(record["unit"])):
-                preview.reject(record, "unit", _outside(root), code="unit_out_of_scope")
+                verdicts.reject(record, "unit", _outside(root), code="unit_out_of_scope")
                 continue
             if not matches:
-                preview.reject(
+                verdicts.reject(
                     record,
                     "unit",
                     _("Unknown township or village “%(value)s”.") % {"value": record["unit"]},
@@ -337,7 +381,7 @@ def _resolve_sites(preview: LedgerPreview, *, user: User | None, root: Unit | No
                 )
                 continue
             if len(matches) > 1:
-                preview.reject(
+                verdicts.reject(
                     record,
                     "unit",
                     _("Several units are named “%(value)s”; choose the township to import into.")
@@ -349,7 +393,7 @@ def _resolve_sites(preview: LedgerPreview, *, user: User | None, root: Unit | No
         elif root is not None and root.kind in TERRITORIAL_KINDS:
             unit = root
         else:
-            preview.reject(
+            verdicts.reject(
                 record,
                 "unit",
                 _("Give the township or village of the site, or import into a township."),
@@ -357,7 +401,7 @@ def _resolve_sites(preview: LedgerPreview, *, user: User | None, root: Unit | No
             )
             continue
         if unit.kind not in TERRITORIAL_KINDS:
-            preview.reject(
+            verdicts.reject(
                 record,
                 "unit",
                 _("The territorial unit must be a township or street, or a village or community."),
@@ -368,20 +412,22 @@ def _resolve_sites(preview: LedgerPreview, *, user: User | None, root: Unit | No
             unit_in_scope(user, "site.manage", unit)
             or unit_in_scope(user, "site.manage", sector.department)
         ):
-            preview.reject(record, "unit", _outside(root), code="unit_out_of_scope")
+            verdicts.reject(record, "unit", _outside(root), code="unit_out_of_scope")
             continue
         code = record.get("credit_code") or ""
         if code and code in existing_codes:
-            _already(preview, record, code)
+            verdicts.already(record, code)
             continue
         if (_norm(record["name"]), unit.pk) in existing_names:
-            _already(preview, record, str(record["name"]))
+            verdicts.already(record, str(record["name"]))
             continue
         record["_sector"], record["_unit"] = sector, unit
+    verdicts.apply()
 
 
 def _resolve_hazards(preview: LedgerPreview, *, user: User | None, root: Unit | None) -> None:
     rows = list(preview.rows_ready)
+    verdicts = _Verdicts(preview)
     codes = {r["credit_code"] for r in rows if r.get("credit_code")}
     names = {str(r["site"]).strip() for r in rows}
     candidates: Any = Site.objects.filter(Q(credit_code__in=codes) | Q(name__in=names))
@@ -402,7 +448,7 @@ def _resolve_hazards(preview: LedgerPreview, *, user: User | None, root: Unit | 
         if site is None:
             named = by_name.get(str(record["site"]).strip(), [])
             if len(named) > 1:
-                preview.reject(
+                verdicts.reject(
                     record,
                     "site",
                     _(
@@ -415,7 +461,7 @@ def _resolve_hazards(preview: LedgerPreview, *, user: User | None, root: Unit | 
                 continue
             site = named[0] if named else None
         if site is None:
-            preview.reject(
+            verdicts.reject(
                 record,
                 "site",
                 _(
@@ -426,17 +472,18 @@ def _resolve_hazards(preview: LedgerPreview, *, user: User | None, root: Unit | 
                 code="site_not_found",
             )
             continue
-        if site.pk not in allowed:  # once per site, not once per row
+        site_id = site.id
+        if site_id not in allowed:  # once per site, not once per row
             in_root = _in_subtree(site.unit, root) or _in_subtree(site.regulating_unit, root)
-            allowed[site.pk] = in_root and (
+            allowed[site_id] = in_root and (
                 user is None or site_in_scope(user, "hazard.manage", site)
             )
-        if not allowed[site.pk]:
-            preview.reject(record, "site", _outside(root), code="site_out_of_scope")
+        if not allowed[site_id]:
+            verdicts.reject(record, "site", _outside(root), code="site_out_of_scope")
             continue
         found_on, deadline = record.get("found_on"), record.get("deadline")
         if found_on is not None and found_on > today:
-            preview.reject(
+            verdicts.reject(
                 record,
                 "found_on",
                 _("The day found cannot be in the future."),
@@ -444,7 +491,7 @@ def _resolve_hazards(preview: LedgerPreview, *, user: User | None, root: Unit | 
             )
             continue
         if deadline is not None and found_on is not None and deadline < found_on:
-            preview.reject(
+            verdicts.reject(
                 record,
                 "deadline",
                 _("The deadline cannot be before the day the hazard was found."),
@@ -452,7 +499,7 @@ def _resolve_hazards(preview: LedgerPreview, *, user: User | None, root: Unit | 
             )
             continue
         if deadline is not None and found_on is None and deadline < today:
-            preview.reject(
+            verdicts.reject(
                 record,
                 "deadline",
                 _(
@@ -464,28 +511,31 @@ def _resolve_hazards(preview: LedgerPreview, *, user: User | None, root: Unit | 
             continue
         found.append((record, site))
 
-    site_ids = {site.pk for _record, site in found}
+    site_ids = {site.id for _record, site in found}
     known: set[tuple[int, str, dt.date | None]] = set()
-    for site_id, description, found_at in Hazard.objects.filter(site_id__in=site_ids).values_list(
-        "site_id", "description", "found_at"
-    ):
-        day = timezone.localdate(found_at)
-        known.add((site_id, _norm(description), day))
-        known.add((site_id, _norm(description), None))
+    # the local day found, computed by the database (not a time zone conversion per hazard)
+    days = (
+        Hazard.objects.filter(site_id__in=site_ids)
+        .annotate(day=TruncDate("found_at", tzinfo=timezone.get_current_timezone()))
+        .values_list("site_id", "description", "day")
+    )
+    for site_id, description, day in days:
+        text = _norm(description)
+        known.add((site_id, text, day))
+        known.add((site_id, text, None))
     first_rows: dict[tuple[int, str, dt.date | None], int] = {}
     for record, site in found:
-        key = (site.pk, _norm(record["description"]), record.get("found_on"))
+        key = (site.id, _norm(record["description"]), record.get("found_on"))
         shown = f"{site.name} / {record['description']}"
         if key in known:
-            _already(preview, record, shown)
+            verdicts.already(record, shown)
             continue
         if key in first_rows:  # the same site written once by code, once by name
-            preview.rows_ready = [r for r in preview.rows_ready if r is not record]
-            preview.duplicates.append(Duplicate(record["_row"], shown, first_rows[key]))
-            preview.duplicates.sort(key=lambda d: d.row)
+            verdicts.duplicate(record, shown, first_rows[key])
             continue
         first_rows[key] = record["_row"]
         record["_site"] = site
+    verdicts.apply()
 
 
 # --- the parsed preview, kept between upload and confirmation --------------------------------
@@ -503,7 +553,8 @@ def ledger_parsed_keep(file_hash: str, preview: Preview, *, user: User) -> str:
     file again: pickled, compressed and SM4-GCM encrypted in a file named by a random token,
     bound to ``user``. Returns the token (for the user's session)."""
     token = secrets.token_hex(16)
-    payload = pickle.dumps((user.pk, file_hash, preview), protocol=pickle.HIGHEST_PROTOCOL)
+    with gc_paused():
+        payload = pickle.dumps((user.pk, file_hash, preview), protocol=pickle.HIGHEST_PROTOCOL)
     folder = _parsed_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{token}.bin"
@@ -525,7 +576,8 @@ def ledger_parsed_load(token: Any, *, user: User) -> tuple[str, Preview] | None:
         return None
     try:
         # authenticated (GCM) with the server's key before anything is unpickled
-        owner, file_hash, preview = pickle.loads(zlib.decompress(decrypt_bytes(blob)))  # noqa: S301
+        with gc_paused():
+            owner, file_hash, preview = pickle.loads(zlib.decompress(decrypt_bytes(blob)))  # noqa: S301
     except Exception:  # a damaged or foreign file: read the ledger again
         return None
     if owner != user.pk or not isinstance(preview, Preview):
@@ -574,7 +626,7 @@ def ledger_commit(kind: str, preview: LedgerPreview, *, actor: User | None) -> d
         raise PermissionDenied
     row: int | None = None
     try:
-        with transaction.atomic():
+        with gc_paused(), transaction.atomic():
             if kind == "sites":
                 for record in preview.rows_ready:
                     row = record["_row"]

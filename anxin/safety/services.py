@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anxin.core.audit import audit_record
-from anxin.core.bulk import insert_many
+from anxin.core.bulk import RowInserter
 from anxin.core.choices import Role, UnitKind
 from anxin.core.errors import check_version
 from anxin.core.identifiers import (
@@ -126,19 +126,24 @@ def site_event_record(
 
 def site_events_record(lines: list[dict[str, Any]], *, actor: User | None) -> list[SiteEvent]:
     """:func:`site_event_record` for many lines at once (an import), inserted in batches. Each
-    dict gives ``site``, ``kind``, optionally ``at``, and the line's data."""
+    dict gives ``site`` (or ``site_id``), ``kind``, optionally ``at``, and the line's data."""
     now = timezone.now()
     staff = actor if actor is not None and actor.is_authenticated else None
+    staff_id = staff.pk if staff is not None else None
     label = _label(actor)
-    events = []
+    rows = []
     for line in lines:
         data = dict(line)
-        site, kind, at = data.pop("site"), data.pop("kind"), data.pop("at", None)
-        events.append(
-            SiteEvent(site=site, kind=kind, at=at or now, actor=staff, actor_label=label, data=data)
-        )
-    insert_many(events)
+        site = data.pop("site", None)
+        site_id = data.pop("site_id", None) if site is None else site.pk
+        kind, at = data.pop("kind"), data.pop("at", None)
+        rows.append((site_id, kind, at or now, staff_id, label, data))
+    inserter = RowInserter(SiteEvent, _SITE_EVENT_FIELDS)
+    events: list[SiteEvent] = inserter.instances(rows, inserter.write(rows))  # type: ignore[assignment]
     return events
+
+
+_SITE_EVENT_FIELDS = ("site_id", "kind", "at", "actor_id", "actor_label", "data")
 
 
 def _decimal(value: Any, field: str, low: int, high: int, errors: dict[str, Any]) -> Any:

@@ -681,3 +681,28 @@ def test_a_plain_xlsx_is_read_by_calamine_with_the_values_openpyxl_gives(path, m
 )
 def test_what_only_openpyxl_tells_from_an_empty_cell(xml, plain):
     assert (ledger_import._NEEDS_OPENPYXL.search(xml) is None) is plain
+
+
+def test_the_shared_strings_are_parsed_only_for_a_sheet_openpyxl_reads(monkeypatch):
+    """A plain sheet is read by python-calamine: openpyxl's copy of the shared strings (the
+    largest part of a big workbook) is never built; a sheet with formulas still gets it."""
+    pytest.importorskip("python_calamine")
+    parsed: list[str] = []
+    original = ledger_import.read_string_table
+
+    def counting(source):
+        parsed.append("strings")
+        return original(source)
+
+    monkeypatch.setattr(ledger_import, "read_string_table", counting)
+    for path in EXPECTED:
+        expected = _load(path)
+        if not expected["file"].endswith(".xlsx"):
+            continue
+        with zipfile.ZipFile(CORPUS / expected["file"]) as archive:
+            sheets = [archive.read(n) for n in archive.namelist() if "worksheets/sheet" in n]
+        formulas = any(b"<f" in xml or b't="e"' in xml for xml in sheets)
+        parsed.clear()
+        preview = read_ledger(CORPUS / expected["file"], SPECS[expected["spec"]])
+        assert bool(parsed) == formulas, path.name
+        assert preview.rows_read == expected["rows_read"], path.name

@@ -235,3 +235,58 @@ def test_the_rollups_add_a_batch_to_the_rows_that_exist(personas: Any, sites: An
     assert list(HazardDaily.objects.values_list("day", "unit_id", "found")) == [
         (timezone.localdate(found), sites[0].unit_id, 6)
     ]
+
+
+def test_the_fast_save_equals_the_per_row_save_on_a_ledger_with_edge_cases(
+    personas: Any, sites: Any
+) -> None:
+    """Blank optional cells, dates written four ways, major hazards, a repeat in the file, a
+    row already registered and a refused row: the preview reports the same rows, and what the
+    import stores is what one ``hazard_create`` per ready row stores."""
+    inspector = make_person("insp1", personas.city.C, [(Role.INSPECTOR, personas.city.C)])
+    day = timezone.localdate() - dt.timedelta(days=5)
+    later = day + dt.timedelta(days=20)
+    hazards.hazard_create(
+        actor=inspector,
+        site=sites[1],
+        description="已登记的隐患",
+        found_at=timezone.make_aware(dt.datetime.combine(day, dt.time(9, 0))),
+    )
+    rows: list[list[Any]] = [
+        HEADER,
+        ["一街道工厂", "甲：可选的全空", "", "", day.isoformat(), "", "", "", ""],
+        ["一街道工厂", "乙：日期格", "仓库", "重大事故隐患", day, later, "张伟", "整改", "800"],
+        ["二街道商店", "丙：中文日期", "", "重大", f"{day.year}年{day.month}月{day.day}日",
+         f"{later.year}.{later.month}.{later.day}", "", "", "1.2万元"],
+        ["二街道商店", "丁：数字日期", "厨房", "一般", day.year * 10000 + day.month * 100 + day.day,
+         later.isoformat(), "王芳", "", "3,500元"],
+        ["一街道工厂", "乙：日期格", "仓库", "重大事故隐患", day, later, "张伟", "整改", "800"],
+        ["二街道商店", "已登记的隐患", "", "", day.isoformat(), "", "", "", ""],
+        ["一街道工厂", "戊：期限早于发现", "", "", day.isoformat(),
+         (day - dt.timedelta(days=1)).isoformat(), "", "", ""],
+    ]  # fmt: skip
+    data = xlsx(rows, title=None)
+    preview = ledger_preview("hazards", data, user=inspector, unit=None)
+    assert [(e.row, e.message) for e in preview.errors] == [(8, "整改期限不能早于隐患发现日期。")]
+    assert [(d.row, d.first_row) for d in preview.duplicates] == [(6, 3), (7, 0)]
+    assert preview.existing == 1
+    assert [r["_row"] for r in preview.rows_ready] == [2, 3, 4, 5]
+    with transaction.atomic():
+        mark = transaction.savepoint()
+        for record in preview.rows_ready:
+            _save_hazard(record, inspector)
+        one_by_one = snapshot()
+        transaction.savepoint_rollback(mark)
+    assert ledger_commit("hazards", preview, actor=inspector)["created"] == 4
+    at_once = snapshot()
+    assert at_once == one_by_one
+    assert len(at_once["hazards"]) == 5 and len(at_once["clocks"]) == 3
+    blank = Hazard.objects.get(description="甲：可选的全空")
+    assert (blank.place, blank.grade, blank.deadline, blank.funds, blank.responsible) == (
+        "",
+        "general",
+        None,
+        None,
+        "",
+    )
+    assert Hazard.objects.filter(grade="major").count() == 2
