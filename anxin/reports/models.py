@@ -8,4 +8,5 @@ from anxin.reports.models_rollups import (  # noqa: F401
     HazardDaily,
     InspectionDaily,
     PetitionDaily,
+    PetitionMonthly,
 )
