@@ -12,4 +12,5 @@ from anxin.reports.models_rollups import (  # noqa: F401
     KpiDaily,
     KpiMember,
     PetitionDaily,
+    PetitionMonthly,
 )

@@ -66,6 +66,48 @@ class PetitionDaily(DailyRow):
         ]
 
 
+class PetitionMonthly(models.Model):
+    """Petitions received by month × registering unit × one dimension (channel, kind or
+    category): the dashboards' year of petition charts, narrow whatever the number of cases.
+
+    ``month`` is the first day of the month; ``value`` the channel, the kind, or the category's
+    id as text. Each case received counts in three rows (one per dimension), in the same
+    transaction as its :class:`PetitionDaily` row, and a rebuild groups the month's daily rows,
+    so the month's figure of each value is the sum of the daily rows' ``received``."""
+
+    class Dim(models.TextChoices):
+        CHANNEL = "channel", _("channel")
+        KIND = "kind", _("kind")
+        CATEGORY = "category", _("category")
+
+    month = models.DateField(_("month"))
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    dim = models.CharField(max_length=8, choices=Dim.choices)
+    value = models.CharField(max_length=24)
+    received = models.PositiveIntegerField(default=0)
+
+    COUNTERS = ("received",)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "unit", "dim", "value"], name="reports_petition_monthly_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["unit", "month"], name="reports_petition_monthly_unit"),
+            # city-wide figures (no unit filter): a year of rows read from the index alone
+            models.Index(
+                fields=["month"],
+                include=["dim", "value", "received"],
+                name="reports_petition_monthly_month",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.dim}={self.value}"
+
+
 class HazardDaily(DailyRow):
     """Hazards by day × territorial unit × regulating department × grade × sector.
 
@@ -248,6 +290,7 @@ class HazardKpiDaily(DailyRow):
 
 ROLLUPS: tuple[type[models.Model], ...] = (
     PetitionDaily,
+    PetitionMonthly,
     HazardDaily,
     AccidentDaily,
     InspectionDaily,

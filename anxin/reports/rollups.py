@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Count, F, OuterRef, Subquery
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from anxin.core.bulk import RowInserter
@@ -34,6 +34,7 @@ from anxin.reports.models_rollups import (
     HazardDaily,
     InspectionDaily,
     PetitionDaily,
+    PetitionMonthly,
 )
 
 #: timeline kinds of a petition → the counter they move (``signed_off`` only at stage decision)
@@ -250,10 +251,53 @@ def _petition_key(petition: Any, day: dt.date, unit_id: int) -> dict[str, Any]:
     }
 
 
+#: :class:`PetitionMonthly`'s dimensions → the petition's (and :class:`PetitionDaily`'s) field
+MONTHLY_DIMS = (
+    (PetitionMonthly.Dim.CHANNEL, "channel"),
+    (PetitionMonthly.Dim.KIND, "kind"),
+    (PetitionMonthly.Dim.CATEGORY, "category_id"),
+)
+
+
+def _monthly_keys(petition: Any, day: dt.date, unit_id: int) -> list[tuple[Any, ...]]:
+    month = day.replace(day=1)
+    return [
+        (month, unit_id, str(dim), str(getattr(petition, field))) for dim, field in MONTHLY_DIMS
+    ]
+
+
+def bump_monthly(deltas: dict[tuple[Any, ...], int]) -> None:
+    """Add to the ``received`` of :class:`PetitionMonthly` rows of keys ``(month, unit_id, dim,
+    value)``, creating the missing ones: one ``INSERT … ON CONFLICT DO UPDATE`` (PostgreSQL
+    and SQLite), so two writers racing on a new row are both counted, with no savepoint."""
+    deltas = {key: n for key, n in deltas.items() if n}
+    if not deltas:
+        return
+    meta = PetitionMonthly._meta
+    q = connection.ops.quote_name
+    table = q(meta.db_table)
+    column = {f.name: f.column for f in meta.concrete_fields}
+    columns = [q(column[f]) for f in ("month", "unit", "dim", "value")]
+    received = q(column["received"])
+    params: list[Any] = []
+    for (month, unit_id, dim, value), n in deltas.items():
+        params += [connection.ops.adapt_datefield_value(month), unit_id, dim, value, n]
+    rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(deltas))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}, {received}) VALUES {rows} "  # noqa: S608
+            f"ON CONFLICT ({', '.join(columns)}) "
+            f"DO UPDATE SET {received} = {table}.{received} + excluded.{received}",
+            params,
+        )
+
+
 def _petition(verb: str, event: Any, petition: Any) -> None:
     if verb == "registered":
         key = _petition_key(petition, petition.received_on, petition.registering_unit_id)
         bump(PetitionDaily, key, received=1)
+        keys = _monthly_keys(petition, petition.received_on, petition.registering_unit_id)
+        bump_monthly(dict.fromkeys(keys, 1))
         return
     counter = PETITION_STEPS.get(verb)
     if counter is None or (verb == "signed_off" and event.after.get("stage") != "decision"):
@@ -601,9 +645,39 @@ REBUILDERS: tuple[tuple[type[models.Model], tuple[str, ...], Any], ...] = (
 )
 
 
+def _month_end(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
+def _rebuild_monthly(start: dt.date | None, end: dt.date | None) -> int:
+    """Recompute the :class:`PetitionMonthly` rows of every month the days ``start``–``end``
+    touch, grouped straight from those months' (just rebuilt) :class:`PetitionDaily` rows: one
+    ``GROUP BY`` per dimension, so a month's rows are the sums of its daily rows."""
+    lo = start.replace(day=1) if start else None
+    hi = _month_end(end) if end else None
+    _in_range(PetitionMonthly.objects.all(), "month", lo, hi).delete()
+    daily = _in_range(PetitionDaily.objects.filter(received__gt=0), "day", lo, hi).annotate(
+        m=TruncMonth("day")
+    )
+    objs = []
+    for dim, field in MONTHLY_DIMS:
+        grouped = daily.values("m", "unit_id", field).annotate(n=Sum("received")).order_by()
+        for month, unit_id, value, n in grouped.values_list("m", "unit_id", field, "n"):
+            if isinstance(month, dt.datetime):
+                month = month.date()
+            objs.append(
+                PetitionMonthly(
+                    month=month, unit_id=unit_id, dim=str(dim), value=str(value), received=n
+                )
+            )
+    PetitionMonthly.objects.bulk_create(objs, batch_size=1000)
+    return len(objs)
+
+
 @transaction.atomic
 def rebuild(*, start: dt.date | None = None, end: dt.date | None = None) -> dict[str, int]:
-    """Recompute every rollup row of the days ``start``–``end`` (inclusive; open when None)."""
+    """Recompute every rollup row of the days ``start``–``end`` (inclusive; open when None),
+    and the monthly rows of the months they touch."""
     done: dict[str, int] = {}
     for model, dims, compute in REBUILDERS:
         _in_range(model._default_manager.all(), "day", start, end).delete()
@@ -619,4 +693,5 @@ def rebuild(*, start: dt.date | None = None, end: dt.date | None = None) -> dict
     # between days (its closing, its answer), so a range cannot be recomputed on its own
     done.update(kpi_rollups.rebuild())
     done.update(kpi_rollups.rebuild_hazards())
+    done[PetitionMonthly._meta.model_name or ""] = _rebuild_monthly(start, end)
     return done

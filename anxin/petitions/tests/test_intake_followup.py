@@ -256,6 +256,6 @@ def test_the_api_acknowledges_with_a_fixed_number_of_queries(
 
 #: key + roles, category, unit; the transaction (counter, case, petitioner, links, the clock with
 #: its calendar and audit event in its savepoint, the clock's daily kpi rollup, timeline, audit,
-#: the petitions' daily rollup, the case's indicator rows: computed, stored, their day's row
-#: raised); the answer (the registrant's scope)
-QUERIES = 33
+#: the petitions' daily and monthly rollups, the case's indicator rows: computed, stored, their
+#: day's row raised); the answer (the registrant's scope)
+QUERIES = 34

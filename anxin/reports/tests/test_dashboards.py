@@ -220,7 +220,8 @@ def test_my_todo_holds_the_notices_my_unit_must_answer(personas: Any) -> None:
 
 
 def test_the_three_petition_charts_read_the_rollups_once(personas: Any, register: Any) -> None:
-    """By channel, by kind and by category: one grouped read of the daily rollups."""
+    """By channel, by kind and by category: one grouped read of the monthly rollup, none of
+    the daily rows."""
     from anxin.reports.dashboards import city_charts
 
     today = timezone.localdate()
@@ -228,8 +229,9 @@ def test_the_three_petition_charts_read_the_rollups_once(personas: Any, register
     register(received_on=today - dt.timedelta(days=40), channel="phone")
     with CaptureQueriesContext(connection) as ctx:
         charts = city_charts(personas.viewer)
-    reads = [q["sql"] for q in ctx.captured_queries if "reports_petitiondaily" in q["sql"]]
+    reads = [q["sql"] for q in ctx.captured_queries if "reports_petitionmonthly" in q["sql"]]
     assert len(reads) == 1
+    assert not any("reports_petitiondaily" in q["sql"] for q in ctx.captured_queries)
     by_key = {c["key"]: c for c in charts}
     for key in ("petitions_channel", "petitions_kind", "petitions_category"):
         assert sum(sum(s["data"]) for s in by_key[key]["series"]) == 2, key
@@ -241,8 +243,8 @@ def test_the_three_petition_charts_read_the_rollups_once(personas: Any, register
 def test_city_wide_figures_read_the_rollups_by_day_alone(
     personas: Any, register: Any, hazard_factory: Any
 ) -> None:
-    """City-wide staff see every rollup row: they are read with no join to the units (by day,
-    through the covering index), with the same figures as a district's scoped read of its own
+    """City-wide staff see every rollup row: they are read with no join to the units (by day or
+    month, through the covering index), with the same figures as a district's scoped read of its own
     part; a district head's read keeps its unit filter."""
     from anxin.core.scoping import covers_every_unit
 
@@ -257,7 +259,7 @@ def test_city_wide_figures_read_the_rollups_by_day_alone(
         reads = [
             q["sql"]
             for q in ctx.captured_queries
-            if "reports_hazarddaily" in q["sql"] or "reports_petitiondaily" in q["sql"]
+            if "reports_hazarddaily" in q["sql"] or "reports_petitionmonthly" in q["sql"]
         ]
         assert len(reads) == 2
         assert all(('"core_unit"' in sql) is joined for sql in reads), user

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from anxin.petitions import services
 from anxin.petitions.models import DeclineReason
 from anxin.reports import rollups
-from anxin.reports.models_rollups import ClockDaily, HazardDaily, PetitionDaily
+from anxin.reports.models_rollups import ClockDaily, HazardDaily, PetitionDaily, PetitionMonthly
 from anxin.reports.tests.rollup_helpers import snapshot
 from anxin.safety import hazards
 
@@ -150,7 +150,7 @@ def test_rebuild_equals_incremental(
     today = timezone.localdate()
     try:
         with transaction.atomic():
-            for model in (PetitionDaily, HazardDaily, ClockDaily):
+            for model in (PetitionDaily, PetitionMonthly, HazardDaily, ClockDaily):
                 model.objects.all().delete()
             registered: list[Any] = []
             declined: list[Any] = []
