@@ -203,11 +203,15 @@ def bump_rows(
     counters = sorted({c for v in deltas.values() for c in v})
     for counter in counters:
         column = model._meta.get_field(counter).column  # type: ignore[union-attr]
-        updates = [
-            (v[counter], existing[key])
-            for key, v in deltas.items()
-            if key in existing and counter in v
-        ]
+        # in the rows' key order: two writers moving the same rows lock them in one order
+        updates = sorted(
+            (
+                (v[counter], existing[key])
+                for key, v in deltas.items()
+                if key in existing and counter in v
+            ),
+            key=lambda u: u[1],
+        )
         if updates:
             with connection.cursor() as cursor:
                 cursor.executemany(

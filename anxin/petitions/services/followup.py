@@ -53,8 +53,11 @@ def petition_followup(*, petition_id: int) -> bool:
         return False
     related = find_related(seen)
     with transaction.atomic():
+        # the case's row only: a plain FOR UPDATE would lock its category too, and an intake
+        # of that category checks its foreign key at COMMIT (FOR KEY SHARE) while holding the
+        # rollup rows this step moves next: a deadlock (seen in the soak test)
         petition = (
-            Petition.objects.select_for_update()
+            Petition.objects.select_for_update(of=("self",))
             .select_related("category")
             .filter(pk=petition_id, followup_pending=True)
             .first()

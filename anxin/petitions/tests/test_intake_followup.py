@@ -168,6 +168,28 @@ def test_a_case_edited_during_the_comparison_is_compared_as_it_is_now(
     assert petition.repeat_of_id == first.pk and petition.flags == ["possible_repeat"]
 
 
+@pytest.mark.dbdep
+def test_the_follow_up_locks_the_case_row_only(
+    personas, claim_category, register, django_capture_on_commit_callbacks
+):
+    """Locking the category too deadlocked with intakes of that category: they check their
+    foreign key at COMMIT while holding the rollup rows the follow-up moves."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    register(title=TITLE, content=TEXT)
+    with django_capture_on_commit_callbacks():
+        petition = _register(personas, claim_category)
+    with CaptureQueriesContext(connection) as ctx:
+        assert petition_followup(petition_id=petition.pk) is True
+    locks = [q["sql"] for q in ctx.captured_queries if "FOR UPDATE" in q["sql"]]
+    if connection.features.has_select_for_update:
+        assert len(locks) == 1
+        assert locks[0].endswith('FOR UPDATE OF "petitions_petition"')
+    else:
+        assert locks == []
+
+
 def test_a_case_with_no_earlier_match_is_only_indexed(
     personas, claim_category, django_capture_on_commit_callbacks
 ):
