@@ -193,21 +193,6 @@ def _new_event(
     )
 
 
-#: the columns :func:`audit_record_many` writes (the chain's are left empty: sealed later)
-_MANY_FIELDS = (
-    "created_at",
-    "actor_id",
-    "actor_label",
-    "actor_ip",
-    "action",
-    "object_type",
-    "object_id",
-    "object_repr",
-    "before",
-    "after",
-)
-
-
 def audit_record_many(
     *, actor: Any, entries: Sequence[dict[str, Any]], created: bool = False
 ) -> list[AuditEvent]:
@@ -311,6 +296,10 @@ HASHED_FIELDS = (
     "before",
     "after",
 )
+
+#: the columns :func:`audit_record_many` writes: the hashed ones but the key (the chain's own
+#: columns are left empty: sealed later)
+_MANY_FIELDS = HASHED_FIELDS[1:]
 
 
 def chain_hash(event: AuditEvent | dict[str, Any], seq: int, prev_hash: str) -> str:
