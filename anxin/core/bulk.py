@@ -279,6 +279,23 @@ def analyze(tables: Sequence[str]) -> None:
 INSERT_PARAMETERS = 30_000
 
 
+def _insert_returning(
+    cursor: Any, table: str, columns: str, one: str, pk_column: str, n: int, params: list[Any]
+) -> list[int]:
+    """One multi-row ``INSERT … RETURNING`` of ``n`` rows (``one``: a row's placeholders);
+    their keys, in order."""
+    cursor.execute(
+        f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608
+        + ", ".join([one] * n)
+        + f" RETURNING {cursor.db.ops.quote_name(pk_column)}",
+        params,
+    )
+    keys = [row[0] for row in cursor.fetchall()]
+    if len(keys) != n:
+        raise RuntimeError("INSERT … RETURNING gave another number of rows")
+    return keys
+
+
 def insert_many(objs: Sequence[models.Model], *, batch: int = 1000) -> None:
     """Insert new instances of one model in batches and give them their primary keys: what
     ``bulk_create`` does for a service that creates thousands of rows (an import), without
@@ -315,15 +332,7 @@ def insert_many(objs: Sequence[models.Model], *, batch: int = 1000) -> None:
             params: list[Any] = []
             for obj in chunk:
                 params.extend(f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields)
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608
-                + ", ".join([one] * len(chunk))
-                + f" RETURNING {ops.quote_name(pk.column)}",
-                params,
-            )
-            keys = [row[0] for row in cursor.fetchall()]
-            if len(keys) != len(chunk):
-                raise RuntimeError("INSERT … RETURNING gave another number of rows")
+            keys = _insert_returning(cursor, table, columns, one, pk.column, len(chunk), params)
             for obj, key in zip(chunk, keys, strict=True):
                 setattr(obj, pk.attname, key)
                 obj._state.adding = False
@@ -528,16 +537,11 @@ class RowInserter:
                         f.get_db_prep_save(v, db) for f, v in zip(named, row, strict=True)
                     )
                     params.extend(rest_db)
-                cursor.execute(
-                    f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608
-                    + ", ".join([one] * len(chunk))
-                    + f" RETURNING {ops.quote_name(self.pk.column)}",
-                    params,
+                keys.extend(
+                    _insert_returning(
+                        cursor, table, columns, one, self.pk.column, len(chunk), params
+                    )
                 )
-                got = [row[0] for row in cursor.fetchall()]
-                if len(got) != len(chunk):
-                    raise RuntimeError("INSERT … RETURNING gave another number of rows")
-                keys.extend(got)
         return keys
 
     def instances(self, rows: Sequence[Sequence[Any]], keys: Sequence[int]) -> list[models.Model]:
